@@ -1,0 +1,78 @@
+"""Argument checks shared by the builders, pipelines and data utilities.
+
+Messages follow Keras: name the argument, say what was expected, show what
+was received.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from seqkeras.errors import InvalidArgumentError
+
+
+def _invalid(name, expected, value):
+    return InvalidArgumentError(
+        f"Received an invalid value for argument `{name}`, expected {expected}, "
+        f"got {value!r}"
+    )
+
+
+def int_at_least(name, value, minimum):
+    """Returns `value` if it is an integer >= `minimum`, else raises."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise _invalid(name, expected, value)
+    return value
+
+
+def positive_int(name, value):
+    """Returns `value` if it is an integer > 0, else raises."""
+    return int_at_least(name, value, 1)
+
+
+def non_negative_int(name, value):
+    """Returns `value` if it is an integer >= 0, else raises."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _invalid(name, "a non-negative integer", value)
+    return value
+
+
+def rate(name, value):
+    """Returns `value` if it is a float in [0, 1), else raises."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid(name, "a float in [0, 1)", value)
+    if not 0.0 <= value < 1.0:
+        raise _invalid(name, "a float in [0, 1)", value)
+    return float(value)
+
+
+def positive_float(name, value):
+    """Returns `value` if it is a number > 0, else raises."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise _invalid(name, "a positive number", value)
+    return float(value)
+
+
+def one_of(name, value, choices: Iterable):
+    """Returns `value` if it is one of `choices`, else raises."""
+    choices = list(choices)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise _invalid(name, f"one of {listed}", value)
+    return value
+
+
+def positive_ints(name, value, length=None):
+    """Returns a tuple of positive integers from an int or a sequence of ints.
+
+    An int is repeated `length` times (once if `length` is None).
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (positive_int(name, value),) * (length or 1)
+    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+        raise _invalid(name, "a positive integer or a list of them", value)
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            raise _invalid(name, "a positive integer or a list of them", value)
+    if length is not None and len(value) != length:
+        raise _invalid(name, f"{length} values (one per layer)", value)
+    return tuple(value)

@@ -1,0 +1,56 @@
+"""Shared fixtures: quiet TensorFlow, doctest names, mirror detection."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace):
+    import keras
+    import tensorflow as tf
+
+    doctest_namespace.update(np=np, tf=tf, keras=keras)
+
+
+@pytest.fixture(scope="session")
+def mirror():
+    """The data-set mirror; tests that need real data skip without one."""
+    from seqkeras.datasets import registry
+
+    location = registry.mirror_location()
+    if location is None:
+        pytest.skip(f"needs real data: set {registry.MIRROR_VARIABLE}")
+    return location
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    from seqkeras.datasets import load
+
+    return load("sentiment-sample")
+
+
+@pytest.fixture(scope="session")
+def trained_sentiment(sample_data):
+    """A small LSTM pipeline trained for two epochs on part of the sample."""
+    from seqkeras.pipelines import SentimentPipeline
+
+    pipeline = SentimentPipeline(
+        sample_data.label_names, architecture="lstm", units=16, embedding_dim=16
+    )
+    small = sample_data.subset(train=1500, validation=200)
+    pipeline.fit(small.train, small.validation, epochs=2, verbose=0)
+    return pipeline

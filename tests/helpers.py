@@ -1,0 +1,140 @@
+"""Helpers shared by the tests: round trips, deterministic weights, servers."""
+
+import contextlib
+import functools
+import http.server
+import json
+import pathlib
+import subprocess
+import sys
+import textwrap
+import threading
+
+import keras
+import numpy as np
+
+SERVING_SCRIPT = pathlib.Path(__file__).parents[1] / "seqkeras" / "serving.py"
+
+
+def deterministic_weights(model, scale=0.5):
+    """Sets every weight to a fixed pattern; returns the arrays it set.
+
+    Constant weights would make every unit identical; a sine of the index
+    gives distinct, reproducible values in [-scale, scale].
+    """
+    arrays = []
+    for k, weight in enumerate(model.weights):
+        size = int(np.prod(weight.shape))
+        value = scale * np.sin(0.37 * np.arange(size) + k).reshape(weight.shape)
+        arrays.append(value.astype("float32"))
+    model.set_weights(arrays)
+    return arrays
+
+
+def assert_config_round_trip(model, inputs):
+    """`from_config(get_config())` rebuilds the same model."""
+    clone = model.__class__.from_config(model.get_config())
+    assert [layer.name for layer in clone.layers] == [
+        layer.name for layer in model.layers
+    ]
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(
+        clone.predict(inputs, verbose=0), model.predict(inputs, verbose=0), atol=1e-6
+    )
+
+
+def assert_keras_round_trip(model, inputs, directory):
+    """Saving to `.keras` and loading gives identical outputs."""
+    path = pathlib.Path(directory) / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(
+        loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0)
+    )
+    return loaded
+
+
+def fit_one_step(model, x, y):
+    """One training step changes the weights and gives a finite loss."""
+    before = [w.copy() for w in model.get_weights()]
+    loss = model.train_on_batch(x, y)
+    loss = loss[0] if isinstance(loss, (list, tuple)) else loss
+    assert np.isfinite(loss)
+    after = model.get_weights()
+    assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
+    """Runs `signature` of a SavedModel in a new Python that cannot import seqkeras.
+
+    The child loads the model with `seqkeras/serving.py`, which imports only
+    TensorFlow and tensorflow-text; `seqkeras` is blocked in `sys.modules`,
+    so any attempt to import it fails. Returns the outputs and the imported
+    module names.
+    """
+    out = pathlib.Path(tmp_path) / "outputs.npz"
+    code = textwrap.dedent(
+        f"""
+        import json, runpy, sys
+        import numpy as np
+        sys.modules["seqkeras"] = None  # importing seqkeras now fails
+        serving = runpy.run_path({str(SERVING_SCRIPT)!r})
+        model = serving["load"]({str(saved_model)!r})
+        outputs = serving["serve"](model, json.loads(sys.argv[1]), {signature!r})
+        # Strings come back as object arrays of bytes; store them as bytes.
+        outputs = {{
+            k: v.astype(bytes) if v.dtype == object else v for k, v in outputs.items()
+        }}
+        np.savez({str(out)!r}, **outputs)
+        print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None)))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", code, json.dumps(list(inputs))],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    modules = json.loads(result.stdout.strip().splitlines()[-1])
+    with np.load(out) as data:
+        return {key: data[key] for key in data.files}, modules
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *args, directory, log, **kwargs):
+        self._log = log
+        super().__init__(*args, directory=directory, **kwargs)
+
+    def do_GET(self):
+        self._log.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def http_server(directory):
+    """Serves `directory` on 127.0.0.1; yields `(base_url, requests)`."""
+    requests = []
+    handler = functools.partial(_Handler, directory=str(directory), log=requests)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port_url(name="file.zip"):
+    """A URL on 127.0.0.1 where nothing listens (a download that fails fast)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{name}"
