@@ -1,0 +1,119 @@
+"""Data sets: a catalogue of names, their loaders, and the file registry.
+
+`load(name)` returns a data set by the name the command line uses
+(`seqkeras train sentiment --dataset sst2`); `catalogue()` lists them.
+Files with a public origin go through `registry.fetch` (cache, checksum,
+`SEQKERAS_DATA_MIRROR`); embedded data sets need no file at all.
+
+Example:
+
+>>> import seqkeras.datasets as datasets
+>>> data = datasets.load("sentiment-sample")
+>>> len(data.train), data.label_names
+(4000, ('negative', 'positive'))
+"""
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+from seqkeras.datasets import registry
+from seqkeras.datasets.registry import RemoteFile, fetch
+from seqkeras.datasets.sentiment_sample import load_sentiment_sample
+from seqkeras.datasets.text import (
+    LabelledTexts,
+    TextClassificationData,
+    load_sst,
+    parse_sst_tree,
+)
+from seqkeras.errors import UnknownDatasetError
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """What `load(name)` returns and where it comes from.
+
+    Args:
+        name: the catalogue name.
+        task: the pipeline that trains on it (`"sentiment"`, ...).
+        loader: called with keyword arguments by `load`.
+        files: registry names of the files it needs; empty when embedded.
+        description: one line.
+    """
+
+    name: str
+    task: str
+    loader: Callable
+    files: tuple = ()
+    description: str = ""
+
+    @property
+    def embedded(self):
+        return not self.files
+
+
+_CATALOGUE = {
+    info.name: info
+    for info in [
+        DatasetInfo(
+            "sentiment-sample",
+            "sentiment",
+            load_sentiment_sample,
+            description="generated sentences where word order and negation "
+            "matter (embedded, no download)",
+        ),
+        DatasetInfo(
+            "sst2",
+            "sentiment",
+            functools.partial(load_sst, binary=True),
+            files=("sst",),
+            description="Stanford Sentiment Treebank, binary (SST-2)",
+        ),
+        DatasetInfo(
+            "sst5",
+            "sentiment",
+            functools.partial(load_sst, binary=False),
+            files=("sst",),
+            description="Stanford Sentiment Treebank, five classes (SST-5)",
+        ),
+    ]
+}
+
+
+def catalogue(task=None):
+    """Returns the `DatasetInfo` of every data set (of one `task` if given)."""
+    return [i for i in _CATALOGUE.values() if task is None or i.task == task]
+
+
+def get_info(name, task=None):
+    """Returns the `DatasetInfo` for `name`, or raises `UnknownDatasetError`."""
+    info = _CATALOGUE.get(name)
+    if info is None or (task is not None and info.task != task):
+        known = ", ".join(i.name for i in catalogue(task))
+        what = f"{task} data set" if task else "data set"
+        raise UnknownDatasetError(
+            f"Unknown {what} {name!r}. Available: {known}. "
+            "Run `seqkeras datasets list` to see them all."
+        )
+    return info
+
+
+def load(name, **kwargs):
+    """Loads the data set called `name` (see `catalogue()`)."""
+    return get_info(name).loader(**kwargs)
+
+
+__all__ = [
+    "DatasetInfo",
+    "LabelledTexts",
+    "RemoteFile",
+    "TextClassificationData",
+    "catalogue",
+    "fetch",
+    "get_info",
+    "load",
+    "load_sentiment_sample",
+    "load_sst",
+    "parse_sst_tree",
+    "registry",
+]
