@@ -1,0 +1,247 @@
+"""Text to token ids inside the TensorFlow graph, with tensorflow-text.
+
+The same `TextEncoder` runs in the training input pipeline, in a pipeline's
+`predict`, and inside every exported SavedModel, so a sentence is split and
+numbered identically everywhere.
+
+Normalisation, in order:
+
+1. invalid UTF-8 is replaced by U+FFFD (never an error);
+2. Unicode NFKC, and case folding when `lowercase` (so "Café" == "café");
+3. curly quotes become straight ones;
+4. split on white space and, when `split_punctuation`, around every
+   punctuation mark, with English contractions split as the Penn Treebank
+   does ("doesn't" -> "does", "n't"; "John's" -> "john", "'s"). The Stanford
+   Sentiment Treebank is tokenised that way, so raw text typed by a user
+   meets the same tokens the model was trained on.
+
+Ids are looked up in a `Vocabulary`; unknown words become `[UNK]`. A text
+longer than `max_length` tokens is truncated (its first `max_length` tokens
+are kept). A text with no tokens at all (empty, or only white space) is
+encoded as a single `[UNK]`, so that every model sees at least one token and
+averages never divide by zero.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from seqkeras._validation import positive_int
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras.text.vocabulary import RESERVED, Vocabulary
+
+_CONTRACTION = r"(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b"
+_PUNCTUATION = r"[^\pL\pN\pM\s\p{Z}]"
+_SPACE = r"[\s\p{Z}]+"
+
+
+def as_text_batch(texts, name="texts"):
+    """Checks that `texts` is a batch of strings; returns a 1-D `tf.string` tensor.
+
+    Accepts a list or tuple of `str` / `bytes`, a NumPy array of strings, or a
+    string tensor. Anything else raises an `InvalidInputError` naming the
+    first bad item.
+    """
+    if isinstance(texts, tf.Tensor):
+        if texts.dtype != tf.string:
+            raise InvalidInputError(
+                f"`{name}` must hold strings, got a {texts.dtype.name} tensor."
+            )
+        return texts
+    if isinstance(texts, (str, bytes)):
+        raise InvalidInputError(
+            f"`{name}` must be a list of strings, got a single string. "
+            f"Wrap it in a list: [{texts!r:.40}]."
+        )
+    if isinstance(texts, np.ndarray):
+        texts = texts.tolist()
+    if not isinstance(texts, (list, tuple)):
+        raise InvalidInputError(
+            f"`{name}` must be a list of strings, got {type(texts).__name__}."
+        )
+    for i, text in enumerate(texts):
+        if not isinstance(text, (str, bytes)):
+            raise InvalidInputError(
+                f"`{name}` must be a list of strings, but item {i} is "
+                f"{type(text).__name__} ({text!r:.40})."
+            )
+    return tf.constant(list(texts), dtype=tf.string, shape=[len(texts)])
+
+
+class TextEncoder(tf.Module):
+    """Splits raw strings into tokens and maps them to vocabulary ids.
+
+    Args:
+        vocabulary: a `Vocabulary`, or None to build one later with `adapt`.
+        lowercase: case-fold the text.
+        split_punctuation: split punctuation and contractions off words;
+            False splits on white space only.
+        max_length: keep at most this many tokens per text (None: all).
+        add_start_end: wrap every text in `[START]` ... `[END]` (for models
+            that generate text); they count towards `max_length`.
+
+    Example:
+
+    >>> encoder = TextEncoder(max_length=6)
+    >>> encoder.adapt(["I like red apples.", "I don't like pears!"])
+    >>> encoder.tokenize(["John's pet doesn't bite."]).to_list()
+    [[b'john', b"'s", b'pet', b'does', b"n't", b'bite', b'.']]
+    >>> encoder(["I like green apples", ""]).numpy()
+    array([[4, 5, 1, 8],
+           [1, 0, 0, 0]], dtype=int32)
+    """
+
+    def __init__(
+        self,
+        vocabulary=None,
+        *,
+        lowercase=True,
+        split_punctuation=True,
+        max_length=None,
+        add_start_end=False,
+        name="text_encoder",
+    ):
+        super().__init__(name=name)
+        self.lowercase = bool(lowercase)
+        self.split_punctuation = bool(split_punctuation)
+        self.max_length = (
+            None if max_length is None else positive_int("max_length", max_length)
+        )
+        self.add_start_end = bool(add_start_end)
+        if self.add_start_end and self.max_length is not None and self.max_length < 3:
+            raise InvalidArgumentError(
+                "Received an invalid value for argument `max_length`, expected at "
+                f"least 3 with add_start_end=True, got {max_length}"
+            )
+        self.vocabulary = None
+        self._table = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+
+    # === Vocabulary ===
+
+    def set_vocabulary(self, vocabulary):
+        """Uses `vocabulary` (a `Vocabulary`) from now on."""
+        if not isinstance(vocabulary, Vocabulary):
+            raise InvalidArgumentError(
+                f"Expected a seqkeras Vocabulary, got {type(vocabulary).__name__}."
+            )
+        self.vocabulary = vocabulary
+        keys = tf.constant(vocabulary.tokens[len(RESERVED) :], tf.string)
+        values = tf.range(len(RESERVED), len(vocabulary), dtype=tf.int64)
+        self._table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(keys, values),
+            default_value=tf.constant(Vocabulary.unk_id, tf.int64),
+        )
+
+    def adapt(self, texts, *, max_size=None, min_count=1, batch_size=8192):
+        """Builds the vocabulary from training texts (only ever training texts).
+
+        Args:
+            texts: a list of strings.
+            max_size: the most tokens to keep, reserved ones included.
+            min_count: words seen fewer times become `[UNK]`.
+            batch_size: texts tokenised at a time.
+        """
+        texts = as_text_batch(texts)
+        tokenized = (
+            [t.decode("utf-8") for t in row]
+            for start in range(0, int(texts.shape[0]), batch_size)
+            for row in self.tokenize(texts[start : start + batch_size]).to_list()
+        )
+        self.set_vocabulary(
+            Vocabulary.build(tokenized, max_size=max_size, min_count=min_count)
+        )
+
+    @property
+    def vocabulary_size(self):
+        self._require_vocabulary()
+        return len(self.vocabulary)
+
+    def _require_vocabulary(self):
+        if self.vocabulary is None:
+            raise InvalidInputError(
+                "This TextEncoder has no vocabulary yet: call `adapt(train_texts)` "
+                "or pass `vocabulary=`."
+            )
+
+    # === Graph functions ===
+
+    def tokenize(self, texts):
+        """Normalises and splits a batch of strings; returns ragged `tf.string`."""
+        texts = as_text_batch(texts)
+        texts = tf.strings.unicode_transcode(
+            texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+        )
+        if self.lowercase:
+            texts = tf_text.case_fold_utf8(texts)  # NFKC + case folding
+        else:
+            texts = tf_text.normalize_utf8(texts, "NFKC")
+        texts = tf.strings.regex_replace(texts, "[\u2018\u2019\u201b\u00b4]", "'")
+        texts = tf.strings.regex_replace(texts, "[\u201c\u201d\u201f]", '"')
+        if not self.split_punctuation:
+            return tf_text.WhitespaceTokenizer().tokenize(texts)
+        return tf_text.regex_split(
+            texts,
+            delim_regex_pattern=f"{_SPACE}|{_CONTRACTION}|{_PUNCTUATION}",
+            keep_delim_regex_pattern=f"{_CONTRACTION}|{_PUNCTUATION}",
+        )
+
+    def encode(self, texts):
+        """Returns the ids of a batch of strings as a ragged `int32` tensor."""
+        self._require_vocabulary()
+        ids = tf.cast(self._table.lookup(self.tokenize(texts)), tf.int32)
+        if self.add_start_end:
+            limit = None if self.max_length is None else self.max_length - 2
+            ids = ids[:, :limit]
+            batch = ids.nrows()
+            start = tf.fill([batch, 1], Vocabulary.start_id)
+            end = tf.fill([batch, 1], Vocabulary.end_id)
+            return tf.concat([start, ids, end], axis=1)
+        if self.max_length is not None:
+            ids = ids[:, : self.max_length]
+        # A text without tokens becomes one [UNK], never an empty row.
+        lengths = ids.row_lengths()
+        dense = ids.to_tensor(default_value=Vocabulary.pad_id)
+        dense = tf.pad(dense, [[0, 0], [0, 1]])  # at least one column
+        first = tf.where(lengths == 0, Vocabulary.unk_id, dense[:, 0])
+        dense = tf.concat([first[:, None], dense[:, 1:]], axis=1)
+        return tf.RaggedTensor.from_tensor(dense, lengths=tf.maximum(lengths, 1))
+
+    def __call__(self, texts):
+        """Returns ids padded with 0 to the longest text: `(batch, length)` int32.
+
+        The length is at least 1, even for an empty batch, so that a
+        recurrent layer always has a step to run.
+        """
+        dense = self.encode(texts).to_tensor(default_value=Vocabulary.pad_id)
+        return tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])
+
+    # === Config ===
+
+    def get_config(self):
+        self._require_vocabulary()
+        return {
+            "lowercase": self.lowercase,
+            "split_punctuation": self.split_punctuation,
+            "max_length": self.max_length,
+            "add_start_end": self.add_start_end,
+            "vocabulary": self.vocabulary.get_config(),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        vocabulary = Vocabulary.from_config(config.pop("vocabulary"))
+        return cls(vocabulary, **config)
+
+    def save(self, path):
+        """Writes the encoder's config and vocabulary as JSON."""
+        pathlib.Path(path).write_text(json.dumps(self.get_config(), ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path):
+        return cls.from_config(json.loads(pathlib.Path(path).read_text()))

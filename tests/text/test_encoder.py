@@ -1,0 +1,135 @@
+"""The in-graph TextEncoder: normalisation, splitting, ids, bad input."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras.text import TextEncoder, Vocabulary
+
+
+def tokens(encoder, text):
+    return [t.decode("utf-8") for t in encoder.tokenize([text]).to_list()[0]]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    enc = TextEncoder()
+    enc.adapt(["I like red apples.", "I don't like pears!", "John's pet"])
+    return enc
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I like red apples", ["i", "like", "red", "apples"]),
+        ("Great film!!", ["great", "film", "!", "!"]),
+        ("It doesn't work", ["it", "does", "n't", "work"]),
+        ("It does n't work", ["it", "does", "n't", "work"]),  # already split (SST)
+        ("John's pet can't", ["john", "'s", "pet", "ca", "n't"]),
+        ("We're here, they'll go", ["we", "'re", "here", ",", "they", "'ll", "go"]),
+        ("It\u2019s \u201cfine\u201d", ["it", "'s", '"', "fine", '"']),
+        ("'quoted'", ["'", "quoted", "'"]),
+        ("CAFÉ Café café", ["café", "café", "café"]),
+        ("ﬁne \uff21", ["fine", "a"]),  # NFKC: ligature and full-width letter
+        ("¿Tienes una mascota?", ["¿", "tienes", "una", "mascota", "?"]),
+        ("well-made 3.5", ["well", "-", "made", "3", ".", "5"]),
+        ("  \t\n ", []),
+        ("", []),
+    ],
+)
+def test_tokenisation(encoder, text, expected):
+    assert tokens(encoder, text) == expected
+
+
+def test_invalid_utf8_is_replaced_not_an_error(encoder):
+    assert tokens(encoder, b"ok\xff") == ["ok", "\ufffd"]
+
+
+def test_case_and_punctuation_options():
+    plain = TextEncoder(lowercase=False, split_punctuation=False)
+    assert tokens(plain, "Don't STOP!") == ["Don't", "STOP!"]
+
+
+def test_ids_pad_unknown_and_empty_rows(encoder):
+    ids = encoder(["I like green apples", "", "   "]).numpy()
+    vocab = encoder.vocabulary
+    assert ids[0].tolist() == vocab.encode(["i", "like", "[UNK]", "apples"])
+    # No tokens at all: a single [UNK], so that no model averages over nothing.
+    assert ids[1].tolist() == [vocab.unk_id, 0, 0, 0]
+    assert ids[2].tolist() == [vocab.unk_id, 0, 0, 0]
+    assert ids.dtype == np.int32
+
+
+def test_long_texts_are_truncated_to_max_length(encoder):
+    short = TextEncoder(encoder.vocabulary, max_length=3)
+    ids = short.encode(["i like red apples and pears"]).to_list()
+    assert ids == [encoder.vocabulary.encode(["i", "like", "red"])]
+
+
+def test_start_and_end_tokens_count_towards_max_length(encoder):
+    wrapped = TextEncoder(encoder.vocabulary, add_start_end=True, max_length=4)
+    vocab = encoder.vocabulary
+    assert wrapped.encode(["i like red apples", ""]).to_list() == [
+        [vocab.start_id, *vocab.encode(["i", "like"]), vocab.end_id],
+        [vocab.start_id, vocab.end_id],
+    ]
+    with pytest.raises(InvalidArgumentError, match="at least 3"):
+        TextEncoder(add_start_end=True, max_length=2)
+
+
+@pytest.mark.parametrize(
+    "texts, message",
+    [
+        ("a single string", "single string"),
+        ([1, 2], "item 0 is int"),
+        (["ok", None], "item 1 is NoneType"),
+        ({"a": 1}, "got dict"),
+        (tf.constant([1.0]), "float32 tensor"),
+    ],
+)
+def test_bad_inputs_name_the_problem(encoder, texts, message):
+    with pytest.raises(InvalidInputError, match=message):
+        encoder(texts)
+
+
+def test_numpy_and_tensor_batches_are_accepted(encoder):
+    expected = encoder(["i like pears"]).numpy()
+    np.testing.assert_array_equal(encoder(np.array(["i like pears"])).numpy(), expected)
+    np.testing.assert_array_equal(
+        encoder(tf.constant(["i like pears"])).numpy(), expected
+    )
+
+
+def test_encoding_needs_a_vocabulary():
+    with pytest.raises(InvalidInputError, match="adapt"):
+        TextEncoder()(["hello"])
+
+
+def test_runs_inside_tf_function_and_tf_data(encoder):
+    graph_fn = tf.function(
+        encoder.__call__, input_signature=[tf.TensorSpec([None], tf.string)]
+    )
+    eager = encoder(["i like red apples", "pears"]).numpy()
+    np.testing.assert_array_equal(
+        graph_fn(tf.constant(["i like red apples", "pears"])).numpy(), eager
+    )
+    dataset = tf.data.Dataset.from_tensor_slices(["i like red apples", "pears"]).batch(
+        2
+    )
+    np.testing.assert_array_equal(next(iter(dataset.map(encoder))).numpy(), eager)
+
+
+def test_save_and_load_round_trip(encoder, tmp_path):
+    short = TextEncoder(encoder.vocabulary, max_length=5, lowercase=True)
+    short.save(tmp_path / "encoder.json")
+    loaded = TextEncoder.load(tmp_path / "encoder.json")
+    assert loaded.get_config() == short.get_config()
+    text = ["John's pet doesn't like red apples at all"]
+    np.testing.assert_array_equal(loaded(text).numpy(), short(text).numpy())
+
+
+def test_adapt_builds_from_training_text_only():
+    enc = TextEncoder()
+    enc.adapt(["a a a b b c"], min_count=2)
+    assert enc.vocabulary == Vocabulary(("", "[UNK]", "[START]", "[END]", "a", "b"))
