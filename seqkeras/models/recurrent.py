@@ -1,0 +1,121 @@
+"""Recurrent layers and stacks shared by every builder.
+
+`recurrent_layer` turns a cell name ("simple_rnn", "gru", "lstm") or a cell
+class into a Keras recurrent layer; `recurrent_stack` applies `num_layers` of
+them, optionally bidirectional, to a sequence of vectors. Builders for every
+task (sentiment, tagging, translation, forecasting, language models) use
+these two, so `cell=` means the same thing everywhere.
+"""
+
+import keras
+
+from seqkeras._validation import one_of, positive_int, positive_ints, rate
+from seqkeras.errors import InvalidArgumentError
+
+CELLS = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "gru": keras.layers.GRU,
+    "lstm": keras.layers.LSTM,
+}
+
+
+def cell_name(cell):
+    """A short name for `cell`, used in layer names: "lstm", "simplegrucell"."""
+    if isinstance(cell, str):
+        return cell
+    return getattr(cell, "__name__", type(cell).__name__).lower()
+
+
+def recurrent_layer(
+    cell,
+    units,
+    *,
+    return_sequences=False,
+    return_state=False,
+    recurrent_dropout=0.0,
+    name=None,
+):
+    """Returns a recurrent layer of `units` units.
+
+    Args:
+        cell: "simple_rnn", "gru", "lstm", or a cell class (a Keras layer with
+            `state_size`, constructed as `cell(units)`) run by `keras.layers.RNN`.
+        units: size of the hidden state.
+        return_sequences: output every step `(batch, time, units)` rather than
+            the last one `(batch, units)`.
+        return_state: also return the final state(s).
+        recurrent_dropout: dropout on the state-to-state connections (built-in
+            cells only).
+        name: the layer's name.
+
+    Example:
+
+    >>> recurrent_layer("gru", 8, name="encoder_gru_0").name
+    'encoder_gru_0'
+    """
+    common = dict(
+        return_sequences=return_sequences, return_state=return_state, name=name
+    )
+    if isinstance(cell, str):
+        one_of("cell", cell, CELLS)
+        return CELLS[cell](units, recurrent_dropout=recurrent_dropout, **common)
+    if callable(cell):
+        return keras.layers.RNN(cell(units), **common)
+    raise InvalidArgumentError(
+        "Received an invalid value for argument `cell`, expected one of "
+        f"{', '.join(map(repr, CELLS))} or a cell class, got {cell!r}"
+    )
+
+
+def recurrent_stack(
+    x,
+    *,
+    cell="lstm",
+    units=64,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    recurrent_dropout=0.0,
+    return_sequences=False,
+    name_prefix="encoder",
+):
+    """Applies `num_layers` recurrent layers to `x`; returns the last output.
+
+    Every layer but the last returns its whole sequence to feed the next one
+    (the course's stacked LSTM); the last returns its sequence only if
+    `return_sequences`. Dropout sits between layers. Padding is masked
+    throughout when `x` carries a Keras mask (from `Embedding(mask_zero=True)`).
+
+    Args:
+        x: a `(batch, time, features)` Keras tensor.
+        cell: see `recurrent_layer`.
+        units: hidden size, or one size per layer (e.g. `[256, 128]`).
+        num_layers: how many layers; ignored if `units` is a list.
+        bidirectional: run each layer forwards and backwards and concatenate.
+        dropout: dropout rate between layers.
+        recurrent_dropout: see `recurrent_layer`.
+        return_sequences: whether the last layer returns every step.
+        name_prefix: layers are named `f"{name_prefix}_{cell}_{i}"`.
+    """
+    if isinstance(units, int):
+        sizes = positive_ints("units", units, positive_int("num_layers", num_layers))
+    else:
+        sizes = positive_ints("units", units)
+    dropout = rate("dropout", dropout)
+    rate("recurrent_dropout", recurrent_dropout)
+    label = ("bi" if bidirectional else "") + cell_name(cell)
+    for i, size in enumerate(sizes):
+        last = i == len(sizes) - 1
+        layer = recurrent_layer(
+            cell,
+            size,
+            return_sequences=return_sequences or not last,
+            recurrent_dropout=recurrent_dropout,
+            name=None if bidirectional else f"{name_prefix}_{label}_{i}",
+        )
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"{name_prefix}_{label}_{i}")
+        x = layer(x)  # (batch, time, units) or (batch, units) for the last
+        if dropout and not last:
+            x = keras.layers.Dropout(dropout, name=f"{name_prefix}_dropout_{i}")(x)
+    return x
