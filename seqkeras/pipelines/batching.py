@@ -1,0 +1,93 @@
+"""Batches of variable-length token sequences for training and inference.
+
+Sentences differ in length, and an RNN spends time on every padded step.
+`padded_batch` pads each batch to its own longest sentence. Bucketing first
+gathers sentences of similar length, so that little padding is left: here
+the shuffled examples are cut into pools of `pool_batches` batches, each pool
+is sorted by length and cut into batches, and the batches are shuffled
+again. Unlike `tf.data.Dataset.bucket_by_sequence_length`, this gives exactly
+`ceil(examples / batch_size)` batches every epoch, so Keras' progress bar
+knows its total and no epoch drops or repeats examples. See
+`bench/sst2_bucketing.py` for what bucketing is worth in speed.
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from seqkeras._validation import positive_int
+
+
+def sequence_dataset(
+    ids,
+    labels=None,
+    *,
+    batch_size=32,
+    shuffle=False,
+    bucketing=False,
+    pool_batches=32,
+    seed=None,
+):
+    """A `tf.data.Dataset` of padded `(ids, labels)` batches (or ids only).
+
+    Args:
+        ids: a ragged `(examples, None)` int tensor of token ids.
+        labels: one label per example (array-like), or None for inference.
+        batch_size: examples per batch.
+        shuffle: reshuffle the examples every epoch.
+        bucketing: batch sentences of similar length together (training); the
+            order of examples is then not preserved.
+        pool_batches: with bucketing, how many batches' worth of examples are
+            sorted by length together.
+        seed: shuffle seed.
+
+    Returns:
+        Batches padded with id 0 to their longest sequence: `(batch, time)`
+        ids, and `(batch,)` labels; `ceil(examples / batch_size)` of them.
+
+    Example:
+
+    >>> ids = tf.ragged.constant([[1, 2, 3], [4], [5, 6]])
+    >>> [x.numpy().tolist() for x in sequence_dataset(ids, batch_size=2)]
+    [[[1, 2, 3], [4, 0, 0]], [[5, 6]]]
+    """
+    positive_int("batch_size", batch_size)
+    positive_int("pool_batches", pool_batches)
+    values, splits = ids.flat_values, ids.row_splits
+    num_examples = int(ids.nrows())
+    columns = {"start": splits[:-1], "end": splits[1:]}
+    if labels is not None:
+        columns["label"] = tf.constant(np.asarray(labels))
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
+    if shuffle:
+        dataset = dataset.shuffle(
+            num_examples, seed=seed, reshuffle_each_iteration=True
+        )
+    if bucketing:
+        dataset = (
+            dataset.batch(batch_size * pool_batches).map(_sort_by_length).unbatch()
+        )
+
+    def row(example):
+        x = values[example["start"] : example["end"]]  # (time,)
+        return (x, example["label"]) if "label" in example else x
+
+    dataset = dataset.map(row, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.padded_batch(batch_size)
+    if bucketing:
+        # Sorted pools give batches from short to long; mix them again.
+        dataset = dataset.shuffle(
+            pool_batches, seed=seed, reshuffle_each_iteration=True
+        )
+        dataset = dataset.apply(
+            tf.data.experimental.assert_cardinality(
+                math.ceil(num_examples / batch_size)
+            )
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _sort_by_length(pool):
+    order = tf.argsort(pool["end"] - pool["start"], stable=True)
+    return {key: tf.gather(column, order) for key, column in pool.items()}

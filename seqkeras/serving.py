@@ -1,0 +1,65 @@
+"""Run an exported seqkeras SavedModel with nothing but TensorFlow.
+
+This file imports only `tensorflow` and `tensorflow_text` (which registers
+the tokenisation ops the export uses), never seqkeras or keras, so it shows
+what a serving machine needs. Run it by path, with `-P` so that Python does
+not put this package's folder on `sys.path`:
+
+    python -P seqkeras/serving.py DIR/saved_model "Great film!" "Dull plot."
+
+It prints the most probable label of each input, or with `--json` one JSON
+object per input with every output of the signature.
+"""
+
+import json
+import sys
+
+
+def load(path):
+    """Loads a SavedModel exported by a seqkeras pipeline."""
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the ops the export uses)
+
+    return tf.saved_model.load(str(path))
+
+
+def serve(saved_model, inputs, signature="serve"):
+    """Calls `signature` on a batch of raw inputs; returns NumPy outputs."""
+    import tensorflow as tf
+
+    outputs = getattr(saved_model, signature)(tf.constant(inputs))
+    return {key: value.numpy() for key, value in outputs.items()}
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
+    argv = [a for a in argv if a != "--json"]
+    if len(argv) < 2:
+        print(
+            "usage: python -P serving.py [--json] SAVED_MODEL INPUT...", file=sys.stderr
+        )
+        return 2
+    path, inputs = argv[0], argv[1:]
+    outputs = serve(load(path), inputs)
+    for i, text in enumerate(inputs):
+        row = {key: _jsonable(value[i]) for key, value in outputs.items()}
+        if as_json or not {"label", "probabilities"} <= set(row):
+            print(json.dumps({"input": text, **row}, ensure_ascii=False))
+        else:
+            print(f"{row['label']:>14} {max(row['probabilities']):.3f}  {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
