@@ -1,0 +1,172 @@
+"""The `seqkeras` command line, run in-process through `cli.main`."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from seqkeras import cli
+from seqkeras.datasets import registry
+from seqkeras.datasets.registry import RemoteFile
+from seqkeras.pipelines import base
+from tests.helpers import closed_port_url
+
+TINY = ["--units", "8", "--embedding-dim", "8", "--batch-size", "32"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    status = cli.main(
+        ["train", "sentiment", "--model", "gru", "--quick", "--out", str(out), *TINY]
+    )
+    assert status == 0
+    return out
+
+
+def test_train_writes_every_artefact(run_dir):
+    for name in (
+        "model.keras",
+        "metrics.json",
+        "history.json",
+        "pipeline.json",
+        "training_curves.png",
+        "confusion_matrix.png",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "saved_model" / "saved_model.pb").is_file()
+    assert list((run_dir / "logs" / "train").glob("events.out.tfevents.*"))
+    assert (run_dir / "training_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_metrics_json_has_the_documented_fields(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["task"] == "sentiment"
+    assert metrics["dataset"] == "sentiment-sample"
+    assert metrics["model"] == "gru"
+    assert 0 <= metrics["test"]["accuracy"] <= 1
+    assert metrics["test"]["num_examples"] == cli.QUICK_SIZES["test"]
+    assert metrics["train_seconds"] > 0 and metrics["examples_per_second"] > 0
+    history = json.loads((run_dir / "history.json").read_text())
+    assert len(history["loss"]) == metrics["epochs"] == 1
+
+
+def test_predict_and_evaluate(run_dir, capsys):
+    assert cli.main(["predict", str(run_dir), "Great film!", "Dull plot."]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].endswith("Great film!")
+    assert lines[0].split()[0] in ("negative", "positive")
+
+    assert cli.main(["predict", "--json", str(run_dir), "Great film!"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert set(row["probabilities"]) == {"negative", "positive"}
+
+    assert cli.main(["evaluate", str(run_dir), "--split", "validation"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "sentiment-sample" and result["num_examples"] == 500
+
+
+def test_a_finished_run_is_not_overwritten_by_accident(run_dir, capsys):
+    argv = ["train", "sentiment", "--quick", "--out", str(run_dir), *TINY]
+    assert cli.main(argv) == cli.EXIT_ERROR
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith("seqkeras: error: ")
+    return line
+
+
+def test_unknown_data_set_is_one_clear_line(tmp_path, capsys):
+    argv = ["train", "sentiment", "--dataset", "imbd", "--out", str(tmp_path)]
+    assert cli.main(argv) == cli.EXIT_ERROR
+    line = one_error_line(capsys)
+    assert "'imbd'" in line and "sst2" in line
+
+
+def test_folder_without_a_model_is_one_clear_line(tmp_path, capsys):
+    assert cli.main(["predict", str(tmp_path), "hello"]) == cli.EXIT_ERROR
+    assert "no saved pipeline" in one_error_line(capsys)
+
+
+def test_offline_fetch_names_url_and_variable(monkeypatch, tmp_path, capsys):
+    origin = closed_port_url("toy.zip")
+    toy = RemoteFile("toy", origin, "toy.zip", sha256="0" * 64, extract="zip")
+    monkeypatch.setitem(registry.REMOTE_FILES, "toy", toy)
+    monkeypatch.delenv(registry.MIRROR_VARIABLE, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert cli.main(["datasets", "fetch", "toy"]) == cli.EXIT_ERROR
+    line = one_error_line(capsys)
+    assert origin in line and registry.MIRROR_VARIABLE in line
+
+
+def test_datasets_list_and_fetch_embedded(capsys):
+    assert cli.main(["datasets", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "sentiment-sample" in out and "trainDevTestTrees_PTB.zip" in out
+    assert cli.main(["datasets", "fetch", "sentiment-sample"]) == 0
+    assert "nothing to download" in capsys.readouterr().out
+
+
+def test_interrupted_training_resumes_with_the_same_command(
+    tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "run"
+    argv = ["train", "sentiment", "--quick", "--epochs", "3", "--out", str(out), *TINY]
+    original_fit = base.Pipeline.fit
+
+    def fit_interrupted_at_epoch_2(self, *args, callbacks=(), **kwargs):
+        class Stop(cli_callback_base()):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == 2:
+                    raise KeyboardInterrupt
+
+        return original_fit(self, *args, callbacks=[*callbacks, Stop()], **kwargs)
+
+    monkeypatch.setattr(base.Pipeline, "fit", fit_interrupted_at_epoch_2)
+    assert cli.main(argv) == cli.EXIT_INTERRUPTED
+    assert "run the same command again to resume" in capsys.readouterr().err
+    assert not (out / "metrics.json").exists()
+
+    monkeypatch.setattr(base.Pipeline, "fit", original_fit)
+    assert cli.main(argv) == 0
+    assert "Resuming" in capsys.readouterr().out
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == 3
+
+
+def cli_callback_base():
+    import keras
+
+    return keras.callbacks.Callback
+
+
+def test_installed_command_runs(tmp_path):
+    """The console script itself, in a new process (`python -m` is the same code)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seqkeras.cli",
+            "train",
+            "sentiment",
+            "--dataset",
+            "nope",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == cli.EXIT_ERROR
+    assert "Traceback" not in result.stderr
+    assert "seqkeras: error: Unknown sentiment data set 'nope'" in result.stderr
+    help_text = subprocess.run(
+        [sys.executable, "-m", "seqkeras.cli", "--help"], capture_output=True, text=True
+    )
+    assert "train" in help_text.stdout and help_text.returncode == 0
