@@ -1,0 +1,107 @@
+"""The BiLSTM builder against the same layers written by hand in Keras.
+
+Both models train on the same pre-made batches of SST-2 phrases; each pass
+is timed in turn, several times, and the median examples per second compared.
+Target: the builder within 2% of the hand-written model.
+
+    python bench/builder_overhead.py
+"""
+
+import argparse
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from common import record
+from sst2_accuracy import CONFIGS
+
+from seqkeras import datasets
+from seqkeras.models import build_sentiment_classifier
+from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.text import TextEncoder
+
+
+def hand_written(vocabulary_size, units, embedding_dim, dropout):
+    token_ids = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(
+        token_ids
+    )
+    x = keras.layers.Dropout(dropout)(x)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(units))(x)
+    x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(token_ids, outputs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=8192)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    data = datasets.load("sst2").train.subset(args.examples, seed=0)
+    encoder = TextEncoder()
+    encoder.adapt(data.texts)
+    batches = list(
+        sequence_dataset(
+            encoder.encode(tf.constant(data.texts)), data.labels,
+            batch_size=64, shuffle=True, bucketing=True, seed=0,
+        ).as_numpy_iterator()
+    )  # fmt: skip
+
+    def dataset():
+        return tf.data.Dataset.from_generator(
+            lambda: iter(batches),
+            output_signature=(
+                tf.TensorSpec([None, None], tf.int32),
+                tf.TensorSpec([None], tf.int64),
+            ),
+        )
+
+    config = CONFIGS["bilstm"]
+    size = {k: config[k] for k in ("units", "embedding_dim", "dropout")}
+    models = {
+        "builder": build_sentiment_classifier(
+            encoder.vocabulary_size, cell="lstm", bidirectional=True, **size
+        ),
+        "hand_written": hand_written(encoder.vocabulary_size, **size),
+    }
+    assert len({m.count_params() for m in models.values()}) == 1
+    for model in models.values():  # warm-up: trace the train step
+        model.fit(dataset(), epochs=1, verbose=0)
+    speeds = {name: [] for name in models}
+    for repeat in range(args.repeats):
+        order = list(models) if repeat % 2 == 0 else list(models)[::-1]
+        for name in order:
+            start = time.perf_counter()
+            models[name].fit(dataset(), epochs=1, verbose=0)
+            speeds[name].append(args.examples / (time.perf_counter() - start))
+    medians = {name: statistics.median(v) for name, v in speeds.items()}
+    difference = medians["builder"] / medians["hand_written"] - 1
+    record(
+        "builder_overhead",
+        {
+            "target": "builder within 2% of hand-written examples/s",
+            "difference": round(difference, 4),
+            "met": abs(difference) <= 0.02,
+            "parameters": int(models["builder"].count_params()),
+            "examples_per_second_median": {k: round(v, 1) for k, v in medians.items()},
+            "examples_per_second_all": {
+                k: [round(x, 1) for x in v] for k, v in speeds.items()
+            },
+            "batches": len(batches),
+            "mean_batch_length": float(np.mean([b[0].shape[1] for b in batches])),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

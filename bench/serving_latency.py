@@ -1,0 +1,72 @@
+"""Latency and throughput of an exported sentiment SavedModel on this CPU.
+
+Trains the benchmark BiLSTM briefly (speed does not depend on how well it is
+trained), exports it, loads the SavedModel with TensorFlow alone, and times
+the `serve` signature: one sentence at a time (median and 99th percentile
+over SST-2 test sentences) and batches of 256 (sentences per second).
+
+    python bench/serving_latency.py
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_text  # noqa: F401  (ops used by the export)
+from common import record
+from sst2_accuracy import CONFIGS
+
+from seqkeras import datasets
+from seqkeras.pipelines import SentimentPipeline
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=500, help="one-sentence calls")
+    parser.add_argument("--batches", type=int, default=20, help="calls at batch 256")
+    args = parser.parse_args()
+
+    data = datasets.load("sst2")
+    config = {k: v for k, v in CONFIGS["bilstm"].items() if k != "epochs"}
+    pipeline = SentimentPipeline(data.label_names, seed=0, **config)
+    pipeline.fit(data.train.subset(5000), epochs=1, verbose=0)
+    path = pipeline.export(tempfile.mkdtemp() + "/saved_model")
+    serve = tf.saved_model.load(str(path)).serve
+
+    texts = list(data.test.texts)
+    for text in texts[:20]:  # warm-up
+        serve(tf.constant([text]))
+    latencies = []
+    for i in range(args.single):
+        one = tf.constant([texts[i % len(texts)]])
+        start = time.perf_counter()
+        serve(one)["probabilities"].numpy()
+        latencies.append((time.perf_counter() - start) * 1000)
+    batch = tf.constant((texts * 2)[:256])
+    serve(batch)
+    start = time.perf_counter()
+    for _ in range(args.batches):
+        serve(batch)["probabilities"].numpy()
+    throughput = 256 * args.batches / (time.perf_counter() - start)
+    record(
+        "serving_latency",
+        {
+            "model": config,
+            "single_sentence_ms": {
+                "median": round(statistics.median(latencies), 2),
+                "p99": round(float(np.percentile(latencies, 99)), 2),
+                "calls": args.single,
+            },
+            "batch_256_sentences_per_second": round(throughput, 1),
+            "mean_test_sentence_tokens": round(
+                float(np.mean([len(t.split()) for t in texts])), 1
+            ),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
