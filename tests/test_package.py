@@ -38,6 +38,9 @@ def _declared(requirements):
 
 
 def _third_party_imports(folder):
+    """Top-level modules imported under `folder`, minus the standard library,
+    seqkeras and the folder's own modules (bench scripts import `common`)."""
+    local = {p.stem for p in folder.glob("*.py")}
     names = set()
     for path in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -45,7 +48,11 @@ def _third_party_imports(folder):
                 names |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-    return {n for n in names if n not in sys.stdlib_module_names and n != "seqkeras"}
+    return {
+        n
+        for n in names
+        if n not in sys.stdlib_module_names and n != "seqkeras" and n not in local
+    }
 
 
 def test_every_import_is_a_declared_dependency():

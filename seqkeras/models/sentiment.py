@@ -90,6 +90,7 @@ def build_sentiment_classifier(
     positive_int("num_layers", num_layers)
     positive_int("embedding_dim", embedding_dim)
     dropout = rate("dropout", dropout)
+    positive_float("learning_rate", learning_rate)
     if clipnorm is not None:
         positive_float("clipnorm", clipnorm)
 

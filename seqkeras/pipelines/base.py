@@ -159,13 +159,17 @@ class Pipeline:
                 all_callbacks.append(self._best_checkpoint(best_path, csv_path))
         if log_dir is not None:
             all_callbacks.append(keras.callbacks.TensorBoard(str(log_dir)))
-        best_in_memory = None
         if val_ds is not None and restore_best and best_path is None:
+            # Without a checkpoint folder the best weights are kept in memory.
             monitor, mode = self.monitor
-            best_in_memory = keras.callbacks.EarlyStopping(
-                monitor=monitor, mode=mode, patience=epochs, restore_best_weights=True
+            all_callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=monitor,
+                    mode=mode,
+                    patience=epochs,
+                    restore_best_weights=True,
+                )
             )
-            all_callbacks.append(best_in_memory)
 
         start = time.perf_counter()
         result = self.model.fit(
@@ -191,7 +195,8 @@ class Pipeline:
 
     @property
     def examples_per_second(self):
-        """Training examples processed per second of `fit`, over all calls."""
+        """Training examples per second of `fit` (wall clock, validation
+        included), over all calls."""
         return self.train_examples / self.train_seconds if self.train_seconds else 0.0
 
     def _claim_checkpoint_dir(self, checkpoint_dir):

@@ -204,6 +204,7 @@ def test_a_cell_class_runs_through_keras_rnn():
         ({"cell": "transformer"}, "argument `cell`, expected one of 'simple_rnn'"),
         ({"dropout": 1.5}, r"argument `dropout`, expected a float in \[0, 1\)"),
         ({"clipnorm": 0}, "argument `clipnorm`, expected a positive number"),
+        ({"learning_rate": -1e-3}, "argument `learning_rate`, expected a positive"),
         ({"num_layers": 0}, "argument `num_layers`"),
         ({"embedding_dim": 2.5}, "argument `embedding_dim`"),
     ],

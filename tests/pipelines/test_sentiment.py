@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 
 from seqkeras.datasets import LabelledTexts
-from seqkeras.errors import CheckpointMismatchError, InvalidInputError
+from seqkeras.errors import (
+    CheckpointMismatchError,
+    InvalidArgumentError,
+    InvalidInputError,
+)
 from seqkeras.pipelines import SentimentPipeline, load_pipeline
 
 SHARK = ["John enjoys eating the shark.", "The shark enjoys eating John."]
@@ -215,6 +219,13 @@ def test_tensorboard_scalars_and_speed_are_recorded(sample_data, tmp_path):
         assert list((tmp_path / "logs" / split).glob("events.out.tfevents.*"))
     assert pipeline.train_seconds > 0 and pipeline.examples_per_second > 0
     assert pipeline.train_examples == 600
+
+
+def test_unknown_model_arguments_are_refused_at_once():
+    with pytest.raises(
+        InvalidArgumentError, match=r"Unknown model argument\(s\) \['unit'\]"
+    ):
+        SentimentPipeline(unit=8)
 
 
 def test_tuple_data_and_config_are_json(tmp_path):
