@@ -54,7 +54,7 @@ notebooks: venv
 	SEQKERAS_QUICK=1 $(BIN)/pytest tests/test_notebooks.py
 
 bench: venv
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/common.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

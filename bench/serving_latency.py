@@ -34,7 +34,8 @@ def main():
     pipeline = SentimentPipeline(data.label_names, seed=0, **config)
     pipeline.fit(data.train.subset(5000), epochs=1, verbose=0)
     path = pipeline.export(tempfile.mkdtemp() + "/saved_model")
-    serve = tf.saved_model.load(str(path)).serve
+    saved_model = tf.saved_model.load(str(path))  # keep it: it owns the variables
+    serve = saved_model.serve
 
     texts = list(data.test.texts)
     for text in texts[:20]:  # warm-up
