@@ -22,6 +22,7 @@ import time
 import keras
 
 from seqkeras.errors import CheckpointMismatchError, InvalidInputError
+from seqkeras.models.ensemble import average_ensemble
 
 _PIPELINES = {}
 PIPELINE_FILE = "pipeline.json"
@@ -228,6 +229,65 @@ class Pipeline:
             initial_value_threshold=best,
             verbose=0,
         )
+
+    def _preprocessing_config(self):
+        """What members of an ensemble must share (JSON-serialisable)."""
+        raise NotImplementedError
+
+    # === Ensembles ===
+
+    @classmethod
+    def average(cls, pipelines):
+        """One pipeline whose model averages the outputs of trained pipelines.
+
+        The members must share their preprocessing (the same vocabulary and
+        encoder settings, which is the case for the same training data and
+        pipeline settings with different seeds or architectures). The result
+        predicts, evaluates, saves and exports like any pipeline, one
+        SavedModel for the whole ensemble; its config is the first member's.
+
+        Example:
+
+        >>> import numpy as np
+        >>> from seqkeras.datasets import load
+        >>> from seqkeras.pipelines import SentimentPipeline
+        >>> data = load("sentiment-sample").subset(train=200, test=50)
+        >>> members = [SentimentPipeline(data.label_names, seed=s, units=8)
+        ...            for s in (0, 1)]
+        >>> for member in members:
+        ...     _ = member.fit(data.train, epochs=1, verbose=0)
+        >>> ensemble = SentimentPipeline.average(members)
+        >>> mean = (members[0].predict(["Great!"]) + members[1].predict(["Great!"])) / 2
+        >>> bool(np.allclose(ensemble.predict(["Great!"]), mean, atol=1e-6))
+        True
+        """
+        pipelines = list(pipelines)
+        for i, pipeline in enumerate(pipelines):
+            if type(pipeline) is not cls:
+                raise InvalidInputError(
+                    f"Member {i} is a {type(pipeline).__name__}, not a {cls.__name__}."
+                )
+            if pipeline.model is None:
+                raise InvalidInputError(f"Member {i} is not trained: call `fit` first.")
+        first = pipelines[0] if pipelines else None
+        for i, pipeline in enumerate(pipelines[1:], start=1):
+            if pipeline._preprocessing_config() != first._preprocessing_config():
+                raise InvalidInputError(
+                    f"Member {i} prepares its input differently from member 0 (another "
+                    "vocabulary or encoder setting): train the members on the same "
+                    "data with the same preprocessing arguments."
+                )
+        model = average_ensemble([p.model for p in pipelines])  # checks >= 2
+        ensemble = cls(**first.get_config())
+        ensemble._load_preprocessing_from(first)
+        ensemble.model = model
+        ensemble.train_seconds = sum(p.train_seconds for p in pipelines)
+        ensemble.train_examples = sum(p.train_examples for p in pipelines)
+        return ensemble
+
+    def _load_preprocessing_from(self, other):
+        """Shares `other`'s fitted preprocessing."""
+        raise NotImplementedError
 
     # === Saving ===
 

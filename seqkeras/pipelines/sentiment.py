@@ -188,6 +188,12 @@ class SentimentPipeline(Pipeline):
     def _load_preprocessing(self, directory):
         self.encoder = TextEncoder.load(directory / PREPROCESSING_FILE)
 
+    def _preprocessing_config(self):
+        return self.encoder.get_config()
+
+    def _load_preprocessing_from(self, other):
+        self.encoder = other.encoder
+
     # === Inference ===
 
     def predict(self, texts, *, batch_size=256, verbose=0):
