@@ -245,6 +245,8 @@ class Pipeline:
         pipeline settings with different seeds or architectures). The result
         predicts, evaluates, saves and exports like any pipeline, one
         SavedModel for the whole ensemble; its config is the first member's.
+        Its model is not compiled, so it is not trained further: train the
+        members and average them again.
 
         Example:
 
