@@ -4,7 +4,9 @@ The public API:
 
 - `seqkeras.datasets`: `load(name)`, the catalogue and the file registry;
 - `seqkeras.text`: `Vocabulary` and the in-graph `TextEncoder`;
-- `seqkeras.models`: builders such as `build_sentiment_classifier`;
+- `seqkeras.layers`: layers the builders use (forecast baselines, feedback);
+- `seqkeras.models`: builders such as `build_sentiment_classifier` and
+  `build_forecaster`;
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
 - `seqkeras.plots`: training curves and confusion matrices.
@@ -20,13 +22,18 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it (a module maps to itself).
 _EXPORTS = {
     "datasets": "seqkeras.datasets",
+    "layers": "seqkeras.layers",
     "models": "seqkeras.models",
     "pipelines": "seqkeras.pipelines",
     "plots": "seqkeras.plots",
     "text": "seqkeras.text",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
+    "build_forecaster": "seqkeras.models",
+    "build_sequence_classifier": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
+    "ForecastingPipeline": "seqkeras.pipelines",
+    "SequenceClassifierPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 

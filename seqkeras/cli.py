@@ -1,6 +1,9 @@
 """The `seqkeras` command: train, evaluate, predict, and manage data sets.
 
     seqkeras train sentiment --dataset sst2 --model bilstm --out runs/sst2
+    seqkeras train forecast --dataset seattle-temps --model lstm \
+        --input-width 24 --horizon 24 --out runs/temps
+    seqkeras train weather-classifier --model lstm --out runs/weather
     seqkeras evaluate runs/sst2
     seqkeras predict runs/sst2 "A gorgeous, witty film."
     seqkeras datasets list
@@ -76,27 +79,7 @@ def build_parser():
     sentiment.add_argument(
         "--model", default="lstm", choices=["dan", "rnn", "gru", "lstm", "bilstm"]
     )
-    sentiment.add_argument(
-        "--out",
-        required=True,
-        type=pathlib.Path,
-        help="folder for the model, export, metrics and plots",
-    )
-    sentiment.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=None,
-        help="epochs (default 10, or 1 with --quick)",
-    )
-    sentiment.add_argument("--batch-size", type=_positive_int, default=64)
-    sentiment.add_argument(
-        "--quick",
-        action="store_true",
-        help="a small subset and 1 epoch, for a smoke test",
-    )
-    sentiment.add_argument(
-        "--overwrite", action="store_true", help="replace a finished run in --out"
-    )
+    _add_common_training_arguments(sentiment, epochs_default=10, batch_size=64)
     model = sentiment.add_argument_group("model and preprocessing")
     model.add_argument("--units", type=_positive_int, default=None)
     model.add_argument("--num-layers", type=_positive_int, default=None)
@@ -111,7 +94,9 @@ def build_parser():
         action="store_true",
         help="pad batches to their longest sentence, unsorted",
     )
-    model.add_argument("--seed", type=int, default=0)
+
+    _add_forecast_parser(tasks)
+    _add_classifier_parser(tasks)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained run")
     evaluate.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
@@ -137,21 +122,341 @@ def build_parser():
     return parser
 
 
+def _add_common_training_arguments(parser, epochs_default, batch_size=32):
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=pathlib.Path,
+        help="folder for the model, export, metrics and plots",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help=f"epochs (default {epochs_default}, or 1 with --quick)",
+    )
+    parser.add_argument("--batch-size", type=_positive_int, default=batch_size)
+    parser.add_argument(
+        "--quick", action="store_true", help="1 epoch (and less data), a smoke test"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace a finished run in --out"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def _add_series_arguments(parser):
+    parser.add_argument(
+        "--features",
+        default=None,
+        help="comma-separated feature columns (default: the data set's)",
+    )
+    parser.add_argument(
+        "--split",
+        default="0.7,0.2",
+        help="train and validation fractions, by time (the rest is the test)",
+    )
+    parser.add_argument(
+        "--stride", type=_positive_int, default=1, help="steps between train windows"
+    )
+    model = parser.add_argument_group("model")
+    model.add_argument("--units", type=_positive_int, default=None)
+    model.add_argument("--num-layers", type=_positive_int, default=None)
+    model.add_argument("--dropout", type=float, default=None)
+    model.add_argument("--learning-rate", type=float, default=None)
+
+
+def _add_forecast_parser(tasks):
+    from seqkeras.pipelines.forecasting import PRESETS
+
+    parser = tasks.add_parser("forecast", help="time-series forecasting")
+    parser.add_argument(
+        "--dataset",
+        default="seattle-temps",
+        help="a series data set (seqkeras datasets list) or a CSV file "
+        "(with --time-column)",
+    )
+    parser.add_argument("--time-column", default=None, help="for a CSV --dataset")
+    parser.add_argument("--model", default="lstm", choices=list(PRESETS))
+    parser.add_argument("--input-width", type=_positive_int, default=24)
+    parser.add_argument("--horizon", type=_positive_int, default=24)
+    parser.add_argument(
+        "--targets",
+        default=None,
+        help="comma-separated target columns (default: the data set's)",
+    )
+    _add_series_arguments(parser)
+    _add_common_training_arguments(parser, epochs_default=20)
+
+
+def _add_classifier_parser(tasks):
+    from seqkeras.pipelines.series_classification import PRESETS
+
+    parser = tasks.add_parser(
+        "weather-classifier",
+        help="a class for the day after a window of days (sequence classification)",
+    )
+    parser.add_argument(
+        "--dataset",
+        default="seattle-weather",
+        help="a series data set with labels (seqkeras datasets list)",
+    )
+    parser.add_argument("--model", default="lstm", choices=list(PRESETS))
+    parser.add_argument("--input-width", type=_positive_int, default=7)
+    parser.add_argument(
+        "--shift",
+        type=int,
+        default=1,
+        help="label the step this far after the window (0: its last step)",
+    )
+    parser.add_argument(
+        "--no-label-features",
+        action="store_true",
+        help="do not give the model the labels of the window's days as inputs",
+    )
+    _add_series_arguments(parser)
+    _add_common_training_arguments(parser, epochs_default=30)
+
+
 # === train ===
+
+
+def _prepare_out(args):
+    """Refuses to overwrite a finished run unless asked to; clears it if so."""
+    if (args.out / "metrics.json").exists():
+        if not args.overwrite:
+            raise _user_error(
+                f"{args.out} already holds a finished run. Choose another --out, "
+                "or pass --overwrite to replace it."
+            )
+        _remove_run(args.out)
+
+
+def _fit(pipeline, train, validation, args, epochs):
+    """Trains with checkpoints in `--out`; returns an exit status on Ctrl-C."""
+    checkpoints = args.out / "checkpoints"
+    if (checkpoints / "backup").exists():
+        print(f"Resuming the interrupted run in {args.out}.")
+    try:
+        pipeline.fit(
+            train,
+            validation,
+            epochs=epochs,
+            batch_size=args.batch_size,
+            checkpoint_dir=checkpoints,
+            log_dir=args.out / "logs",
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\nInterrupted. The last finished epoch is saved in {checkpoints}; "
+            "run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return None
+
+
+def _finish(pipeline, args, metrics, figures):
+    """Saves, exports, writes metrics.json, history.json and the figures."""
+    from seqkeras import plots
+
+    out = args.out
+    pipeline.save(out)
+    pipeline.export(out / "saved_model")
+    metrics = {
+        **metrics,
+        "quick": args.quick,
+        "epochs": len(pipeline.history.get("loss", [])),
+        "train_seconds": round(pipeline.train_seconds, 2),
+        "examples_per_second": round(pipeline.examples_per_second, 1),
+        "config": pipeline.get_config(),
+    }
+    _write_json(out / "metrics.json", metrics)
+    _write_json(out / "history.json", pipeline.history)
+    written = ["model.keras", "saved_model/", "metrics.json", "history.json"]
+    if pipeline.history:
+        title = f"{metrics['model']} on {metrics['dataset']}"
+        figures = {
+            "training_curves.png": plots.plot_history(pipeline.history, title=title),
+            **figures,
+        }
+    for name, fig in figures.items():
+        _save_figure(fig, out / name)
+    written += [*figures, "logs/"]
+    print(f"wrote {out}/: {', '.join(written)}")
+
+
+def _load_series(args):
+    from seqkeras import datasets
+
+    name = args.dataset
+    if name.endswith(".csv") or pathlib.Path(name).is_file():
+        if not getattr(args, "time_column", None):
+            raise _user_error(f"{name} is a file: pass --time-column as well.")
+        targets = _columns(getattr(args, "targets", None))
+        return datasets.load_csv_series(
+            name, args.time_column, _columns(args.features), targets
+        )
+    datasets.get_info(name, task="series")
+    return datasets.load(name)
+
+
+def _columns(text):
+    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _fractions(args):
+    try:
+        train, validation = (float(x) for x in args.split.split(","))
+    except ValueError:
+        raise _user_error(
+            f"--split expects two fractions such as 0.7,0.2, got {args.split!r}"
+        ) from None
+    return [train, validation]
+
+
+def _split(series, args):
+    return series.split(*_fractions(args))
+
+
+def _model_overrides(args):
+    overrides = {
+        "units": args.units,
+        "num_layers": args.num_layers,
+        "dropout": args.dropout,
+        "learning_rate": args.learning_rate,
+    }
+    return {k: v for k, v in overrides.items() if v is not None}
+
+
+def _train_forecast(args):
+    from seqkeras import plots
+    from seqkeras.pipelines import ForecastingPipeline
+
+    _prepare_out(args)
+    series = _load_series(args)
+    train, validation, test = _split(series, args)
+    epochs = args.epochs or (1 if args.quick else 20)
+    windows = dict(
+        input_width=args.input_width,
+        horizon=args.horizon,
+        feature_columns=_columns(args.features),
+        target_columns=_columns(args.targets),
+    )
+    pipeline = ForecastingPipeline(
+        args.model,
+        stride=args.stride,
+        seed=args.seed,
+        **windows,
+        **_model_overrides(args),
+    )
+    print(series.summary())
+    print(f"split by time: {len(train):,} / {len(validation):,} / {len(test):,} steps")
+    interrupted = _fit(pipeline, train, validation, args, epochs)
+    if interrupted:
+        return interrupted
+    test_metrics = pipeline.evaluate(test)
+    baselines, forecasts = {}, {}
+    inputs, labels = pipeline.windows(test)
+    targets_in_features = set(pipeline.target_columns) <= set(pipeline.feature_columns)
+    for kind in ("persistence", "repeat") if targets_in_features else ():
+        baseline = ForecastingPipeline(kind, **windows)
+        baseline.fit(train)
+        baselines[kind] = baseline.evaluate(test)
+        forecasts[kind] = baseline.predict(inputs)
+    forecasts[args.model] = pipeline.predict(inputs)
+    target = pipeline.target_columns[0]
+    column = (
+        pipeline.feature_columns.index(target)
+        if target in pipeline.feature_columns
+        else None
+    )
+    maes = {name: m["mae"] for name, m in baselines.items()}
+    maes[args.model] = test_metrics["mae"]
+    per_horizon = {name: m["mae_per_horizon"] for name, m in baselines.items()}
+    per_horizon[args.model] = test_metrics["mae_per_horizon"]
+    figures = {
+        "forecasts.png": plots.plot_forecasts(
+            inputs, labels, forecasts, input_column=column, target_name=target,
+            title=f"{series.name} test windows",
+        ),
+        "error_per_horizon.png": plots.plot_error_per_horizon(per_horizon),
+        "model_comparison.png": plots.plot_model_comparison(
+            maes, metric="test MAE", highlight=args.model
+        ),
+    }  # fmt: skip
+    metrics = {
+        "task": "forecast",
+        "dataset": series.name,
+        "model": args.model,
+        "split": _fractions(args),
+        "test": test_metrics,
+        "validation": pipeline.evaluate(validation),
+        "baselines": baselines,
+    }
+    _finish(pipeline, args, metrics, figures)
+    summary = ", ".join(f"{name} {mae:.3f}" for name, mae in maes.items())
+    print(f"test MAE ({target}): {summary}")
+    return 0
+
+
+def _train_classifier(args):
+    from seqkeras import plots
+    from seqkeras.pipelines import SequenceClassifierPipeline
+
+    _prepare_out(args)
+    series = _load_series(args)
+    if series.labels is None:
+        raise _user_error(f"{series.name} has no labels to classify.")
+    if not args.no_label_features:
+        series = series.with_label_indicators()
+    train, validation, test = _split(series, args)
+    epochs = args.epochs or (1 if args.quick else 30)
+    pipeline = SequenceClassifierPipeline(
+        series.label_names,
+        args.model,
+        input_width=args.input_width,
+        shift=args.shift,
+        feature_columns=_columns(args.features),
+        stride=args.stride,
+        seed=args.seed,
+        **_model_overrides(args),
+    )
+    print(series.summary())
+    interrupted = _fit(pipeline, train, validation, args, epochs)
+    if interrupted:
+        return interrupted
+    test_metrics = pipeline.evaluate(test)
+    metrics = {
+        "task": "weather-classifier",
+        "dataset": series.name,
+        "model": args.model,
+        "split": _fractions(args),
+        "test": test_metrics,
+        "validation": pipeline.evaluate(validation),
+        "baselines": {"majority": {"accuracy": test_metrics["majority_accuracy"]}},
+    }
+    figures = {
+        "confusion_matrix.png": plots.plot_confusion_matrix(
+            test_metrics["confusion_matrix"],
+            series.label_names,
+            title=f"{series.name} test",
+        )
+    }
+    _finish(pipeline, args, metrics, figures)
+    print(
+        f"test accuracy {test_metrics['accuracy']:.4f} on "
+        f"{test_metrics['num_windows']:,} windows (always "
+        f"{test_metrics['majority_class']!r}: {test_metrics['majority_accuracy']:.4f})"
+    )
+    return 0
 
 
 def _train_sentiment(args):
     from seqkeras import datasets, plots
     from seqkeras.pipelines import SentimentPipeline
 
-    out = args.out
-    if (out / "metrics.json").exists():
-        if not args.overwrite:
-            raise _user_error(
-                f"{out} already holds a finished run. Choose another --out, or "
-                "pass --overwrite to replace it."
-            )
-        _remove_run(out)
+    _prepare_out(args)
     datasets.get_info(args.dataset, task="sentiment")
     data = datasets.load(args.dataset)
     if args.quick:
@@ -174,62 +479,28 @@ def _train_sentiment(args):
         seed=args.seed,
         **{k: v for k, v in overrides.items() if v is not None},
     )
-    checkpoints = out / "checkpoints"
-    if (checkpoints / "backup").exists():
-        print(f"Resuming the interrupted run in {out}.")
     print(data.summary())
-    try:
-        pipeline.fit(
-            data.train,
-            data.validation,
-            epochs=epochs,
-            batch_size=args.batch_size,
-            checkpoint_dir=checkpoints,
-            log_dir=out / "logs",
-        )
-    except KeyboardInterrupt:
-        print(
-            f"\nInterrupted. The last finished epoch is saved in {checkpoints}; "
-            "run the same command again to resume.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
     test = pipeline.evaluate(data.test)
-    validation = pipeline.evaluate(data.validation)
-    pipeline.save(out)
-    pipeline.export(out / "saved_model")
     metrics = {
         "task": "sentiment",
         "dataset": data.name,
         "model": args.model,
-        "quick": args.quick,
-        "epochs": len(pipeline.history.get("loss", [])),
         "test": test,
-        "validation": validation,
-        "train_seconds": round(pipeline.train_seconds, 2),
-        "examples_per_second": round(pipeline.examples_per_second, 1),
-        "config": pipeline.get_config(),
+        "validation": pipeline.evaluate(data.validation),
     }
-    _write_json(out / "metrics.json", metrics)
-    _write_json(out / "history.json", pipeline.history)
-    _save_figure(
-        plots.plot_history(pipeline.history, title=f"{args.model} on {data.name}"),
-        out / "training_curves.png",
-    )
-    _save_figure(
-        plots.plot_confusion_matrix(
+    figures = {
+        "confusion_matrix.png": plots.plot_confusion_matrix(
             test["confusion_matrix"], data.label_names, title=f"{data.name} test"
-        ),
-        out / "confusion_matrix.png",
-    )
+        )
+    }
+    _finish(pipeline, args, metrics, figures)
     print(
         f"test accuracy {test['accuracy']:.4f} on {test['num_examples']:,} examples; "
         f"trained in {pipeline.train_seconds:.0f} s "
         f"({pipeline.examples_per_second:,.0f} examples/s)"
-    )
-    print(
-        f"wrote {out}/: model.keras, saved_model/, metrics.json, history.json, "
-        "training_curves.png, confusion_matrix.png, logs/"
     )
     return 0
 
@@ -237,7 +508,8 @@ def _train_sentiment(args):
 RUN_FILES = (
     "checkpoints", "logs", "saved_model", "model.keras", "pipeline.json",
     "preprocessing.json", "metrics.json", "history.json", "training_curves.png",
-    "confusion_matrix.png",
+    "confusion_matrix.png", "forecasts.png", "error_per_horizon.png",
+    "model_comparison.png",
 )  # fmt: skip
 
 
@@ -277,14 +549,23 @@ def _evaluate(args):
     from seqkeras import datasets
 
     pipeline = _load_run(args.run)
-    name = args.dataset
+    metrics_path = args.run / "metrics.json"
+    run = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    name = args.dataset or run.get("dataset")
     if name is None:
-        metrics_path = args.run / "metrics.json"
-        if not metrics_path.exists():
-            raise _user_error(f"{metrics_path} is missing: pass --dataset NAME.")
-        name = json.loads(metrics_path.read_text())["dataset"]
-    datasets.get_info(name, task=pipeline.task)
-    split = getattr(datasets.load(name), args.split)
+        raise _user_error(f"{metrics_path} is missing: pass --dataset NAME.")
+    datasets.get_info(name, task=pipeline.dataset_task or pipeline.task)
+    data = datasets.load(name)
+    if pipeline.dataset_task == "series":
+        if data.labels is not None and not set(pipeline.feature_columns) <= set(
+            data.columns
+        ):
+            data = data.with_label_indicators()  # the run read the labels too
+        splits = data.split(*run.get("split", (0.7, 0.2)))
+        data = dict(zip(("train", "validation", "test"), splits, strict=True))
+        split = data[args.split]
+    else:
+        split = getattr(data, args.split)
     result = pipeline.evaluate(split)
     print(json.dumps({"dataset": name, "split": args.split, **result}, indent=2))
     return 0
@@ -292,6 +573,12 @@ def _evaluate(args):
 
 def _predict(args):
     pipeline = _load_run(args.run)
+    if pipeline.dataset_task == "series":
+        raise _user_error(
+            f"{args.run} holds a {pipeline.task} run, which reads windows of "
+            "numbers, not text: use `seqkeras evaluate`, or call "
+            "`load_pipeline(...).predict(windows)` or the SavedModel's `serve`."
+        )
     probabilities = pipeline.predict(args.inputs)
     for text, row in zip(args.inputs, probabilities, strict=True):
         label = pipeline.label_names[int(row.argmax())]
@@ -339,7 +626,11 @@ def _user_error(message):
     return InvalidArgumentError(message)
 
 
-TRAINERS = {"sentiment": _train_sentiment}
+TRAINERS = {
+    "sentiment": _train_sentiment,
+    "forecast": _train_forecast,
+    "weather-classifier": _train_classifier,
+}
 COMMANDS = {
     "train": lambda args: TRAINERS[args.task](args),
     "evaluate": _evaluate,

@@ -1,5 +1,6 @@
-"""Training curves and confusion matrices."""
+"""Training curves, confusion matrices, forecasts and comparisons."""
 
+import numpy as np
 import pytest
 
 from seqkeras import plots
@@ -38,3 +39,40 @@ def test_confusion_matrix_prints_counts_in_cells():
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "8", "9"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["negative", "positive"]
     assert ax.get_ylabel() == "true" and ax.get_xlabel() == "predicted"
+
+
+def test_forecasts_show_past_truth_and_each_model():
+    inputs = np.arange(5 * 4 * 2, dtype=float).reshape(5, 4, 2)
+    labels = np.ones((5, 3, 1))
+    forecasts = {"persistence": np.zeros((5, 3, 1)), "lstm": np.full((5, 3, 1), 2.0)}
+    fig = plots.plot_forecasts(
+        inputs, labels, forecasts, input_column=1, target_name="temp", max_windows=2
+    )
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["window 0", "window 4"]
+    lines = axes[1].get_lines()
+    assert [line.get_label() for line in lines[:4]] == [
+        "inputs",
+        "true",
+        "persistence",
+        "lstm",
+    ]
+    assert list(lines[0].get_xdata()) == [-3, -2, -1, 0]
+    assert list(lines[0].get_ydata()) == list(inputs[4, :, 1])
+    assert list(lines[3].get_xdata()) == [1, 2, 3]
+    assert axes[0].get_ylabel() == "temp"
+
+
+def test_error_per_horizon_and_model_comparison():
+    fig = plots.plot_error_per_horizon({"a": [1, 2, 3], "b": [2, 2, 2]}, unit="F")
+    ax = fig.get_axes()[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
+    assert ax.get_ylabel() == "MAE (F)"
+    fig = plots.plot_model_comparison(
+        {"persistence": 1.8, "lstm": 0.9}, highlight="lstm"
+    )
+    ax = fig.get_axes()[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["persistence", "lstm"]
+    assert [t.get_text() for t in ax.texts] == ["1.8", "0.9"]
+    with pytest.raises(ValueError, match="No models"):
+        plots.plot_model_comparison({})

@@ -20,6 +20,14 @@ from collections.abc import Callable
 from seqkeras.datasets import registry
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
+from seqkeras.datasets.series import (
+    TimeSeries,
+    from_frame,
+    load_csv_series,
+    load_seattle_temps,
+    load_seattle_weather,
+    load_stocks,
+)
 from seqkeras.datasets.text import (
     LabelledTexts,
     TextClassificationData,
@@ -76,6 +84,26 @@ _CATALOGUE = {
             files=("sst",),
             description="Stanford Sentiment Treebank, five classes (SST-5)",
         ),
+        DatasetInfo(
+            "seattle-weather",
+            "series",
+            load_seattle_weather,
+            description="Seattle daily weather 2012-2015 with the day's weather "
+            "label (vega_datasets, no download)",
+        ),
+        DatasetInfo(
+            "seattle-temps",
+            "series",
+            load_seattle_temps,
+            description="Seattle hourly temperature 2010 (vega_datasets, no download)",
+        ),
+        DatasetInfo(
+            "stocks",
+            "series",
+            load_stocks,
+            description="monthly prices of AAPL, AMZN, IBM, MSFT 2000-2010 "
+            "(vega_datasets, no download)",
+        ),
     ]
 }
 
@@ -108,12 +136,18 @@ __all__ = [
     "LabelledTexts",
     "RemoteFile",
     "TextClassificationData",
+    "TimeSeries",
     "catalogue",
     "fetch",
+    "from_frame",
     "get_info",
     "load",
+    "load_csv_series",
+    "load_seattle_temps",
+    "load_seattle_weather",
     "load_sentiment_sample",
     "load_sst",
+    "load_stocks",
     "parse_sst_tree",
     "registry",
 ]

@@ -1,13 +1,25 @@
 """Model builders, one module per task, and the recurrent stack they share."""
 
 from seqkeras.models.ensemble import average_ensemble
+from seqkeras.models.forecasting import (
+    build_baseline_forecaster,
+    build_feedforward_classifier,
+    build_forecaster,
+    build_linear_forecaster,
+    build_sequence_classifier,
+)
 from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
 
 __all__ = [
     "CELLS",
     "average_ensemble",
+    "build_baseline_forecaster",
+    "build_feedforward_classifier",
+    "build_forecaster",
+    "build_linear_forecaster",
     "build_sentiment_classifier",
+    "build_sequence_classifier",
     "class_probabilities",
     "recurrent_layer",
     "recurrent_stack",

@@ -6,12 +6,20 @@ Each pipeline has `fit`, `evaluate`, `predict`, `save` / `load` and
 
 from seqkeras.pipelines.base import Pipeline, load_pipeline, register_pipeline
 from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.pipelines.forecasting import ForecastingPipeline
 from seqkeras.pipelines.sentiment import SentimentPipeline
+from seqkeras.pipelines.series_classification import SequenceClassifierPipeline
+from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
 __all__ = [
+    "ForecastingPipeline",
     "Pipeline",
     "SentimentPipeline",
+    "SequenceClassifierPipeline",
+    "WindowSpec",
     "load_pipeline",
     "register_pipeline",
     "sequence_dataset",
+    "window_arrays",
+    "window_dataset",
 ]

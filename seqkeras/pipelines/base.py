@@ -52,10 +52,13 @@ class Pipeline:
     """Base class: preprocessing + model for one task.
 
     Subclasses set `task`, `monitor` (the validation metric that picks the
-    best epoch, and "max" or "min") and implement the task hooks.
+    best epoch, and "max" or "min") and implement the task hooks; and
+    `dataset_task` when their data sets are catalogued under another task
+    name (the time-series pipelines share "series").
     """
 
     task = None
+    dataset_task = None
     monitor = ("val_loss", "min")
 
     def __init__(self, *, seed=0):

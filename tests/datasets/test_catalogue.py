@@ -12,6 +12,9 @@ def test_catalogue_names_tasks_and_sources():
     assert names["sentiment-sample"].embedded
     assert names["sst2"].files == ("sst",) and not names["sst2"].embedded
     assert all(i.task == "sentiment" for i in datasets.catalogue("sentiment"))
+    series = {i.name for i in datasets.catalogue("series")}
+    assert series == {"seattle-weather", "seattle-temps", "stocks"}
+    assert all(names[n].embedded for n in series)
 
 
 def test_unknown_name_lists_what_exists():
