@@ -76,3 +76,22 @@ def positive_ints(name, value, length=None):
     if length is not None and len(value) != length:
         raise _invalid(name, f"{length} values (one per layer)", value)
     return tuple(value)
+
+
+def builder_arguments(builder, given, *, exclude=()):
+    """Returns `given` (a dict) if every key is an argument of `builder`.
+
+    Pipelines pass extra keyword arguments on to their model builder; a
+    misspelt one is refused here, naming the arguments that exist, rather
+    than at the first `fit`.
+    """
+    import inspect
+
+    allowed = set(inspect.signature(builder).parameters) - set(exclude)
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise InvalidArgumentError(
+            f"Unknown model argument(s) {unknown}; {builder.__name__} takes "
+            f"{sorted(allowed)}."
+        )
+    return dict(given)

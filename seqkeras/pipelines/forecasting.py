@@ -1,10 +1,8 @@
 """Forecasting: raw windows of a series in, forecasts in original units out."""
 
-import inspect
-
 import numpy as np
 
-from seqkeras._validation import one_of, positive_int
+from seqkeras._validation import builder_arguments, one_of, positive_int
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.forecasting import (
     build_baseline_forecaster,
@@ -27,7 +25,8 @@ PRESETS = {
     "bilstm": {"cell": "lstm", "bidirectional": True},
     "autoregressive": {"cell": "lstm", "strategy": "autoregressive"},
 }
-MODEL_ARGUMENTS = set(inspect.signature(build_forecaster).parameters) - {
+# Builder arguments the pipeline sets itself; users may pass the others.
+BUILDER_DECIDES = {
     "input_width",
     "num_features",
     "horizon",
@@ -98,13 +97,9 @@ class ForecastingPipeline(WindowPipeline):
         self.horizon = positive_int("horizon", horizon)
         self.target_columns = None if target_columns is None else tuple(target_columns)
         self.period = None if period is None else positive_int("period", period)
-        unknown = sorted(set(model_kwargs) - MODEL_ARGUMENTS)
-        if unknown:
-            raise InvalidArgumentError(
-                f"Unknown model argument(s) {unknown}; build_forecaster takes "
-                f"{sorted(MODEL_ARGUMENTS)}."
-            )
-        self.model_kwargs = dict(model_kwargs)
+        self.model_kwargs = builder_arguments(
+            build_forecaster, model_kwargs, exclude=BUILDER_DECIDES
+        )
 
     def get_config(self):
         return {

@@ -1,16 +1,15 @@
 """Sentiment classification from raw text: encoder + classifier + export."""
 
 import hashlib
-import inspect
 import json
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import int_at_least, one_of, positive_int
+from seqkeras._validation import builder_arguments, int_at_least, one_of, positive_int
 from seqkeras.datasets.text import LabelledTexts
-from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras.errors import InvalidInputError
 from seqkeras.models.sentiment import (
     PRESETS,
     build_sentiment_classifier,
@@ -21,8 +20,8 @@ from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.text import TextEncoder, as_text_batch
 
 PREPROCESSING_FILE = "preprocessing.json"
-# Builder arguments a pipeline passes on (the rest it decides itself).
-MODEL_ARGUMENTS = set(inspect.signature(build_sentiment_classifier).parameters) - {
+# Builder arguments the pipeline sets itself; users may pass the others.
+BUILDER_DECIDES = {
     "vocabulary_size",
     "num_classes",
     "compile",
@@ -90,13 +89,9 @@ class SentimentPipeline(Pipeline):
         self.max_length = positive_int("max_length", max_length)
         self.lowercase = bool(lowercase)
         self.bucketing = bool(bucketing)
-        unknown = sorted(set(model_kwargs) - MODEL_ARGUMENTS)
-        if unknown:
-            raise InvalidArgumentError(
-                f"Unknown model argument(s) {unknown}; build_sentiment_classifier "
-                f"takes {sorted(MODEL_ARGUMENTS)}."
-            )
-        self.model_kwargs = dict(model_kwargs)
+        self.model_kwargs = builder_arguments(
+            build_sentiment_classifier, model_kwargs, exclude=BUILDER_DECIDES
+        )
         self.encoder = TextEncoder(lowercase=lowercase, max_length=max_length)
         self._serve = self._serve_for = None
 

@@ -5,13 +5,16 @@ The course's weather example: from the measurements of the last
 (`shift=1`: tomorrow; `shift=0`: the last day of the window itself)?
 """
 
-import inspect
-
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import int_at_least, non_negative_int, one_of
-from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras._validation import (
+    builder_arguments,
+    int_at_least,
+    non_negative_int,
+    one_of,
+)
+from seqkeras.errors import InvalidInputError
 from seqkeras.models.forecasting import (
     build_feedforward_classifier,
     build_sequence_classifier,
@@ -28,7 +31,8 @@ PRESETS = {
     "lstm": {"cell": "lstm"},
     "bilstm": {"cell": "lstm", "bidirectional": True},
 }
-MODEL_ARGUMENTS = set(inspect.signature(build_sequence_classifier).parameters) - {
+# Builder arguments the pipeline sets itself; users may pass the others.
+BUILDER_DECIDES = {
     "input_width",
     "num_features",
     "num_classes",
@@ -81,13 +85,9 @@ class SequenceClassifierPipeline(WindowPipeline):
         int_at_least("len(label_names)", len(self.label_names), 2)
         self.model_name = one_of("model", model, PRESETS)
         self.shift = non_negative_int("shift", shift)
-        unknown = sorted(set(model_kwargs) - MODEL_ARGUMENTS)
-        if unknown:
-            raise InvalidArgumentError(
-                f"Unknown model argument(s) {unknown}; build_sequence_classifier "
-                f"takes {sorted(MODEL_ARGUMENTS)}."
-            )
-        self.model_kwargs = dict(model_kwargs)
+        self.model_kwargs = builder_arguments(
+            build_sequence_classifier, model_kwargs, exclude=BUILDER_DECIDES
+        )
         self.class_counts = None
 
     @property
