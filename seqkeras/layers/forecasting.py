@@ -82,21 +82,36 @@ class BaselineForecast(keras.layers.Layer):
         }
 
 
-def make_cell(cell, units):
-    """A recurrent cell from a name ("simple_rnn", "gru", "lstm") or a class."""
-    cells = {
-        "simple_rnn": keras.layers.SimpleRNNCell,
-        "gru": keras.layers.GRUCell,
-        "lstm": keras.layers.LSTMCell,
-    }
+CELL_CLASSES = {
+    "simple_rnn": keras.layers.SimpleRNNCell,
+    "gru": keras.layers.GRUCell,
+    "lstm": keras.layers.LSTMCell,
+}
+
+
+def _cell_class(cell):
+    """The cell class for a name ("lstm"), a registered name or a class."""
     if isinstance(cell, str):
-        one_of("cell", cell, cells)
-        return cells[cell](units)
-    if callable(cell):
-        return cell(units)
+        if cell in CELL_CLASSES:
+            return CELL_CLASSES[cell]
+        found = keras.saving.get_registered_object(cell)
+        if found is not None:
+            return found
+    elif isinstance(cell, type) and issubclass(cell, keras.layers.Layer):
+        if (
+            keras.saving.get_registered_object(keras.saving.get_registered_name(cell))
+            is not cell
+        ):
+            raise InvalidArgumentError(
+                f"The cell class {cell.__name__} must be registered to be saved "
+                "with the model: decorate it with "
+                "@keras.saving.register_keras_serializable()."
+            )
+        return cell
     raise InvalidArgumentError(
         "Received an invalid value for argument `cell`, expected one of "
-        f"{', '.join(map(repr, cells))} or a cell class, got {cell!r}"
+        f"{', '.join(map(repr, CELL_CLASSES))} or a registered cell class, "
+        f"got {cell!r}"
     )
 
 
@@ -112,7 +127,8 @@ class Autoregressive(keras.layers.Layer):
 
     Args:
         cell: "simple_rnn", "gru", "lstm", or a cell class built as
-            `cell(units)`.
+            `cell(units)` and registered with
+            `keras.saving.register_keras_serializable`.
         units: size of each cell's state.
         num_layers: cells stacked per step.
         num_features: features per step (what is predicted and fed back).
@@ -131,8 +147,11 @@ class Autoregressive(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(cell, str):
-            cell = keras.saving.serialize_keras_object(cell)
+        # A cell class is stored by its registered name ("package>Class"), so
+        # the layer's config stays JSON and reloads the same class.
+        cell_class = _cell_class(cell)
+        if not (isinstance(cell, str) and cell in CELL_CLASSES):
+            cell = keras.saving.get_registered_name(cell_class)
         self.cell = cell
         self.units = positive_int("units", units)
         self.num_features = positive_int("num_features", num_features)
@@ -147,11 +166,7 @@ class Autoregressive(keras.layers.Layer):
         self.num_layers = positive_int("num_layers", num_layers)
 
         # === Layers ===
-        if isinstance(cell, str):
-            cell_class = cell
-        else:
-            cell_class = keras.saving.deserialize_keras_object(cell)
-        cells = [make_cell(cell_class, units) for _ in range(num_layers)]
+        cells = [cell_class(units) for _ in range(num_layers)]
         self.step = cells[0] if num_layers == 1 else keras.layers.StackedRNNCells(cells)
         self.warmup = keras.layers.RNN(self.step, return_state=True, name="warmup")
         self.readout = keras.layers.Dense(num_features, name="readout")

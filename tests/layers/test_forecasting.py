@@ -88,3 +88,49 @@ def test_autoregressive_stacked_cells_round_trip(cell, num_layers, tmp_path):
 def test_autoregressive_targets_must_be_features():
     with pytest.raises(InvalidArgumentError, match="among the features"):
         Autoregressive("lstm", 4, 3, [3], horizon=2)
+
+
+@keras.saving.register_keras_serializable(package="seqkeras_tests")
+class TanhCell(keras.layers.Layer):
+    """A minimal cell without bias: any registered cell class works."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        self.recurrent = self.add_weight(shape=(self.units, self.units))
+
+    def call(self, inputs, states):
+        state = states[0] if isinstance(states, (list, tuple)) else states
+        h = keras.ops.tanh(inputs @ self.kernel + state @ self.recurrent)
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_autoregressive_with_a_custom_cell_class_saves_and_reloads(tmp_path):
+    inputs = keras.Input((5, 3))
+    layer = Autoregressive(TanhCell, 4, 3, [0], horizon=2)
+    assert layer.get_config()["cell"] == "seqkeras_tests>TanhCell"
+    model = keras.Model(inputs, layer(inputs))
+    deterministic_weights(model)
+    x = WINDOW / 30.0
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
+
+
+def test_unregistered_cell_class_is_refused():
+    class Unregistered(TanhCell):
+        pass
+
+    with pytest.raises(InvalidArgumentError, match="register_keras_serializable"):
+        Autoregressive(Unregistered, 4, 3, [0], horizon=2)
+    with pytest.raises(InvalidArgumentError, match="`cell`"):
+        Autoregressive("transformer", 4, 3, [0], horizon=2)
