@@ -38,3 +38,7 @@ class ChecksumError(SeqkerasError, OSError):
 
 class CheckpointMismatchError(SeqkerasError, ValueError):
     """A training checkpoint was written by a different set-up."""
+
+
+class InvalidTagSequenceError(InvalidInputError):
+    """A tag sequence breaks the rules of its tag scheme (IOB1, IOB2, IOBES)."""

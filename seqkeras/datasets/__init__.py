@@ -28,6 +28,13 @@ from seqkeras.datasets.series import (
     load_seattle_weather,
     load_stocks,
 )
+from seqkeras.datasets.tagging import (
+    TaggedSentences,
+    TaggingData,
+    load_conll2003,
+    parse_conll,
+    read_conll,
+)
 from seqkeras.datasets.text import (
     LabelledTexts,
     TextClassificationData,
@@ -85,6 +92,20 @@ _CATALOGUE = {
             description="Stanford Sentiment Treebank, five classes (SST-5)",
         ),
         DatasetInfo(
+            "conll2003-ner",
+            "tagging",
+            functools.partial(load_conll2003, tags="ner"),
+            files=("conll2003",),
+            description="CoNLL-2003 English named entities (PER, LOC, ORG, MISC), IOB2",
+        ),
+        DatasetInfo(
+            "conll2003-pos",
+            "tagging",
+            functools.partial(load_conll2003, tags="pos"),
+            files=("conll2003",),
+            description="CoNLL-2003 English Penn Treebank part-of-speech tags",
+        ),
+        DatasetInfo(
             "seattle-weather",
             "series",
             load_seattle_weather,
@@ -135,6 +156,8 @@ __all__ = [
     "DatasetInfo",
     "LabelledTexts",
     "RemoteFile",
+    "TaggedSentences",
+    "TaggingData",
     "TextClassificationData",
     "TimeSeries",
     "catalogue",
@@ -142,12 +165,15 @@ __all__ = [
     "from_frame",
     "get_info",
     "load",
+    "load_conll2003",
     "load_csv_series",
     "load_seattle_temps",
     "load_seattle_weather",
     "load_sentiment_sample",
     "load_sst",
     "load_stocks",
+    "parse_conll",
     "parse_sst_tree",
+    "read_conll",
     "registry",
 ]

@@ -82,6 +82,18 @@ REMOTE_FILES = {
             licence="LDC-derived; research use",
         ),
         RemoteFile(
+            name="conll2003",
+            # The archive the Hugging Face and TFDS `conll2003` loaders download.
+            origin="https://data.deepai.org/conll2003.zip",
+            filename="conll2003.zip",
+            # No published checksum; a mirror's SHA256SUMS vouches for it.
+            sha256=None,
+            extract="zip",
+            description="CoNLL-2003 English named entities and POS tags "
+            "(14,041 / 3,250 / 3,453 sentences)",
+            licence="Reuters RCV1 text; research use",
+        ),
+        RemoteFile(
             name="tinyshakespeare",
             origin="https://raw.githubusercontent.com/karpathy/char-rnn/master/"
             "data/tinyshakespeare/input.txt",
