@@ -24,7 +24,7 @@ Example:
 >>> tags_to_spans(["B-PER", "I-PER", "O", "S-LOC"], "iobes")
 Traceback (most recent call last):
 ...
-seqkeras.errors.InvalidTagSequenceError: Tag 2 ('O') cannot follow 'I-PER' in the IOBES scheme: an entity must end with E- (or be a single S-). Tags: ['B-PER', 'I-PER', 'O', 'S-LOC']
+seqkeras.errors.InvalidTagSequenceError: Tag 2 ('O') cannot follow 'I-PER' in ...
 """
 
 from seqkeras._validation import one_of
