@@ -24,11 +24,17 @@ def load(path):
 
 
 def serve(saved_model, inputs, signature="serve"):
-    """Calls `signature` on a batch of raw inputs; returns NumPy outputs."""
+    """Calls `signature` on a batch of raw inputs; returns NumPy outputs.
+
+    Ragged outputs (a tagger's words and tags) come back as nested lists.
+    """
     import tensorflow as tf
 
     outputs = getattr(saved_model, signature)(tf.constant(inputs))
-    return {key: value.numpy() for key, value in outputs.items()}
+    return {
+        key: value.to_list() if isinstance(value, tf.RaggedTensor) else value.numpy()
+        for key, value in outputs.items()
+    }
 
 
 def _jsonable(value):

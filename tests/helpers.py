@@ -82,8 +82,14 @@ def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
         model = serving["load"]({str(saved_model)!r})
         outputs = serving["serve"](model, json.loads(sys.argv[1]), {signature!r})
         # Strings come back as object arrays of bytes; store them as bytes.
+        # Ragged outputs come back as lists: store them as JSON.
         outputs = {{
-            k: v.astype(bytes) if v.dtype == object else v for k, v in outputs.items()
+            (k + "__json" if isinstance(v, list) else k): (
+                np.array(json.dumps(serving["_jsonable"](v)))
+                if isinstance(v, list)
+                else v.astype(bytes) if v.dtype == object else v
+            )
+            for k, v in outputs.items()
         }}
         np.savez({str(out)!r}, **outputs)
         print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None)))
@@ -99,7 +105,13 @@ def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
     assert result.returncode == 0, result.stderr[-3000:]
     modules = json.loads(result.stdout.strip().splitlines()[-1])
     with np.load(out) as data:
-        return {key: data[key] for key in data.files}, modules
+        outputs = {
+            key.removesuffix("__json"): (
+                json.loads(str(data[key])) if key.endswith("__json") else data[key]
+            )
+            for key in data.files
+        }
+    return outputs, modules
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -115,24 +115,37 @@ def _float_mask(potentials, mask):
     return ops.cast(mask, potentials.dtype)
 
 
+# A transition score that no sequence takes (exp(-1e4) is 0 in float32).
+_NEVER = -1e4
+
+
+def _masked_potentials(potentials, mask):
+    """Padded steps get the identity: each tag can only stay as it was.
+
+    `logsumexp_i(alpha[i] + identity[i, j]) = alpha[j]` exactly, and the
+    best previous tag of `j` is `j`, so the forward algorithm and Viterbi
+    pass a padded step unchanged without reading the mask inside the loop.
+    """
+    mask = _float_mask(potentials, mask)[:, :, None, None]
+    eye = ops.eye(ops.shape(potentials)[-1], dtype=potentials.dtype)
+    identity = (1.0 - eye) * _NEVER  # (K, K): 0 on the diagonal
+    return mask * potentials + (1.0 - mask) * identity
+
+
 def crf_log_partition(potentials, mask=None):
     """`log Z` per sentence by the forward algorithm: `(batch,)`.
 
     `alpha_t[j] = logsumexp_i(alpha_{t-1}[i] + potentials[t, i, j])`; a
     padded step keeps `alpha` unchanged.
     """
-    mask = _float_mask(potentials, mask)
+    potentials = _masked_potentials(potentials, mask)
     alpha = potentials[:, 0, 0, :]  # (batch, K)
 
-    def step(alpha, inputs):
-        scores, keep = inputs  # (batch, K, K), (batch,)
-        new = ops.logsumexp(alpha[:, :, None] + scores, axis=1)  # (batch, K)
-        alpha = keep[:, None] * new + (1.0 - keep[:, None]) * alpha
+    def step(alpha, scores):  # scores: (batch, K, K)
+        alpha = ops.logsumexp(alpha[:, :, None] + scores, axis=1)  # (batch, K)
         return alpha, alpha
 
-    alpha, _ = ops.scan(
-        step, alpha, (_time_major(potentials[:, 1:]), _time_major(mask[:, 1:]))
-    )
+    alpha, _ = ops.scan(step, alpha, _time_major(potentials[:, 1:]))
     return ops.logsumexp(alpha, axis=-1)
 
 
@@ -182,34 +195,28 @@ def crf_decode(potentials, mask=None):
     start. A padded step passes every tag through unchanged, so padding
     repeats the sentence's last tag; read only the first `length` tags.
     """
-    mask = _float_mask(potentials, mask)
-    num_tags = ops.shape(potentials)[-1]
+    potentials = _masked_potentials(potentials, mask)
     delta = potentials[:, 0, 0, :]  # (batch, K)
-    identity = ops.zeros_like(delta) + ops.cast(ops.arange(num_tags), delta.dtype)
 
-    def forward(carry, inputs):
+    def forward(carry, scores):  # scores: (batch, K, K)
         delta, _ = carry
-        scores, keep = inputs  # (batch, K, K), (batch,)
         total = delta[:, :, None] + scores  # (batch, K previous, K current)
+        # Back-pointers travel as floats: TensorFlow's scan wants every
+        # output to share the carry's dtype.
         best = ops.cast(ops.argmax(total, axis=1), delta.dtype)  # (batch, K)
-        keep = keep[:, None]
-        delta = keep * ops.max(total, axis=1) + (1.0 - keep) * delta
-        pointer = keep * best + (1.0 - keep) * identity
-        return (delta, pointer), (delta, pointer)
+        delta = ops.max(total, axis=1)
+        return (delta, best), (delta, best)
 
     (delta, _), (_, pointers) = ops.scan(
-        forward,
-        (delta, identity),
-        (_time_major(potentials[:, 1:]), _time_major(mask[:, 1:])),
-    )  # pointers: (time - 1, batch, K), float
-    last = ops.argmax(delta, axis=-1)  # (batch,)
+        forward, (delta, ops.zeros_like(delta)), _time_major(potentials[:, 1:])
+    )  # pointers: (time - 1, batch, K)
+    last = ops.cast(ops.argmax(delta, axis=-1), "int32")  # (batch,)
     pointers = ops.cast(pointers, "int32")
 
     def backward(tag, pointer):
         previous = ops.take_along_axis(pointer, tag[:, None], axis=1)[:, 0]
         return previous, previous
 
-    last = ops.cast(last, "int32")
     _, earlier = ops.scan(backward, last, pointers, reverse=True)  # (time-1, b)
     tags = ops.concatenate([earlier, last[None, :]], axis=0)  # (time, batch)
     return ops.transpose(tags)

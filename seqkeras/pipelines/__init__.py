@@ -9,6 +9,7 @@ from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.pipelines.forecasting import ForecastingPipeline
 from seqkeras.pipelines.sentiment import SentimentPipeline
 from seqkeras.pipelines.series_classification import SequenceClassifierPipeline
+from seqkeras.pipelines.tagging import TaggingPipeline
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Pipeline",
     "SentimentPipeline",
     "SequenceClassifierPipeline",
+    "TaggingPipeline",
     "WindowSpec",
     "load_pipeline",
     "register_pipeline",

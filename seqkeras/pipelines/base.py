@@ -15,6 +15,7 @@ best validation epoch are kept and restored at the end.
 """
 
 import csv
+import hashlib
 import json
 import pathlib
 import time
@@ -27,6 +28,14 @@ from seqkeras.models.ensemble import average_ensemble
 _PIPELINES = {}
 PIPELINE_FILE = "pipeline.json"
 MODEL_FILE = "model.keras"
+
+
+def vocabulary_fingerprint(vocabularies):
+    """`{"vocabulary_sha256": ...}`: a hash of the tokens of every vocabulary
+    (None entries skipped), for a checkpoint's fingerprint."""
+    tokens = [v.tokens for v in vocabularies if v is not None]
+    digest = hashlib.sha256(json.dumps(tokens).encode("utf-8")).hexdigest()
+    return {"vocabulary_sha256": digest}
 
 
 def register_pipeline(cls):
@@ -83,6 +92,10 @@ class Pipeline:
 
     def _build_model(self):
         raise NotImplementedError
+
+    def _fit_callbacks(self, validation):
+        """Callbacks the task adds to `fit`, run before all others."""
+        return []
 
     def _fingerprint(self):
         """What a checkpoint must agree with to be resumed (JSON-serialisable)."""
@@ -146,7 +159,7 @@ class Pipeline:
         if validation is not None:
             val_ds, _ = self._dataset(validation, batch_size=batch_size, training=False)
 
-        all_callbacks = list(callbacks)
+        all_callbacks = [*self._fit_callbacks(validation), *callbacks]
         csv_path = best_path = None
         if checkpoint_dir is not None:
             checkpoint_dir = pathlib.Path(checkpoint_dir)

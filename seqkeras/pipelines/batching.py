@@ -28,12 +28,17 @@ def sequence_dataset(
     bucketing=False,
     pool_batches=32,
     seed=None,
+    label_padding=0,
 ):
     """A `tf.data.Dataset` of padded `(ids, labels)` batches (or ids only).
 
     Args:
-        ids: a ragged `(examples, None)` int tensor of token ids.
-        labels: one label per example (array-like), or None for inference.
+        ids: a ragged `(examples, None)` int tensor of token ids, or a dict of
+            ragged tensors with the same row lengths (e.g. word ids and
+            `(examples, None, chars)` character ids); batches then hold dicts.
+        labels: one label per example (array-like), one label per token (a
+            ragged tensor with the same row lengths as `ids`), or None for
+            inference.
         batch_size: examples per batch.
         shuffle: reshuffle the examples every epoch.
         bucketing: batch sentences of similar length together (training); the
@@ -41,23 +46,36 @@ def sequence_dataset(
         pool_batches: with bucketing, how many batches' worth of examples are
             sorted by length together.
         seed: shuffle seed.
+        label_padding: what pads per-token labels (-1 marks "no label").
 
     Returns:
         Batches padded with id 0 to their longest sequence: `(batch, time)`
-        ids, and `(batch,)` labels; `ceil(examples / batch_size)` of them.
+        ids, and `(batch,)` labels or `(batch, time)` per-token labels;
+        `ceil(examples / batch_size)` of them.
 
     Example:
 
     >>> ids = tf.ragged.constant([[1, 2, 3], [4], [5, 6]])
     >>> [x.numpy().tolist() for x in sequence_dataset(ids, batch_size=2)]
     [[[1, 2, 3], [4, 0, 0]], [[5, 6]]]
+    >>> tags = tf.ragged.constant([[7, 8, 9], [7], [8, 8]])
+    >>> batch = next(iter(sequence_dataset(ids, tags, batch_size=2, label_padding=-1)))
+    >>> batch[1].numpy().tolist()
+    [[7, 8, 9], [7, -1, -1]]
     """
     positive_int("batch_size", batch_size)
     positive_int("pool_batches", pool_batches)
-    values, splits = ids.flat_values, ids.row_splits
-    num_examples = int(ids.nrows())
+    named = isinstance(ids, dict)
+    inputs = ids if named else {"ids": ids}
+    first = next(iter(inputs.values()))
+    splits = first.row_splits
+    flat = {name: ragged.flat_values for name, ragged in inputs.items()}
+    per_token = isinstance(labels, tf.RaggedTensor)
+    if per_token:
+        flat["label"] = labels.flat_values
+    num_examples = int(first.nrows())
     columns = {"start": splits[:-1], "end": splits[1:]}
-    if labels is not None:
+    if labels is not None and not per_token:
         columns["label"] = tf.constant(np.asarray(labels))
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:
@@ -70,11 +88,22 @@ def sequence_dataset(
         )
 
     def row(example):
-        x = values[example["start"] : example["end"]]  # (time,)
-        return (x, example["label"]) if "label" in example else x
+        start, end = example["start"], example["end"]
+        x = {name: flat[name][start:end] for name in inputs}  # (time, ...)
+        x = x if named else x["ids"]
+        if labels is None:
+            return x
+        label = flat["label"][start:end] if per_token else example["label"]
+        return x, label
 
     dataset = dataset.map(row, num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = dataset.padded_batch(batch_size)
+    if labels is not None and per_token:
+        pads = {name: tf.constant(0, flat[name].dtype) for name in inputs}
+        pads = pads if named else pads["ids"]
+        label_pad = tf.constant(label_padding, flat["label"].dtype)
+        dataset = dataset.padded_batch(batch_size, padding_values=(pads, label_pad))
+    else:
+        dataset = dataset.padded_batch(batch_size)
     if bucketing:
         # Sorted pools give batches from short to long; mix them again.
         dataset = dataset.shuffle(

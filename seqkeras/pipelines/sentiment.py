@@ -1,8 +1,5 @@
 """Sentiment classification from raw text: encoder + classifier + export."""
 
-import hashlib
-import json
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -15,7 +12,7 @@ from seqkeras.models.sentiment import (
     build_sentiment_classifier,
     class_probabilities,
 )
-from seqkeras.pipelines.base import Pipeline, register_pipeline
+from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
 from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.text import TextEncoder, as_text_batch
 
@@ -171,10 +168,9 @@ class SentimentPipeline(Pipeline):
         )
 
     def _fingerprint(self):
-        tokens = json.dumps(self.encoder.vocabulary.tokens).encode("utf-8")
         return {
             **super()._fingerprint(),
-            "vocabulary_sha256": hashlib.sha256(tokens).hexdigest(),
+            **vocabulary_fingerprint([self.encoder.vocabulary]),
         }
 
     def _save_preprocessing(self, directory):
