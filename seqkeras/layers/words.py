@@ -1,0 +1,163 @@
+"""Layers that turn words into vectors: word dropout and character features.
+
+`WordDropout` replaces random training words by `[UNK]`, so the `[UNK]`
+vector learns to stand for words the model has not seen (Lample et al.
+2016). `CharacterEncoder` reads each word's characters and gives it a vector
+of its own, from a character CNN (Ma and Hovy 2016: convolution, then the
+maximum over the word) or a character BiLSTM (Lample et al.: the last
+forward and first backward states). Capital letters, digits and endings
+("-ing", "-burg") then inform the tag even of a word never seen in training.
+"""
+
+import keras
+from keras import ops
+
+from seqkeras import _validation
+from seqkeras._validation import one_of, positive_int
+
+CHARACTER_ENCODERS = ("cnn", "bilstm")
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
+class WordDropout(keras.layers.Layer):
+    """During training, replaces each word id by `unk_id` with probability `rate`.
+
+    Padding (id 0) stays padding; at inference the ids pass unchanged.
+
+    Args:
+        rate: the probability of replacing a word.
+        unk_id: the id of `[UNK]`.
+        seed: seeds the random choice.
+    """
+
+    def __init__(self, rate, *, unk_id=1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _validation.rate("rate", rate)
+        self.unk_id = int(unk_id)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+
+    def call(self, ids, training=False):
+        if not training or self.rate == 0.0:
+            return ids
+        drop = keras.random.uniform(ops.shape(ids), seed=self.seed_generator)
+        replace = ops.logical_and(drop < self.rate, ids > 0)
+        return ops.where(replace, ops.cast(self.unk_id, ids.dtype), ids)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "unk_id": self.unk_id,
+            "seed": self.seed,
+        }
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
+class CharacterEncoder(keras.layers.Layer):
+    """One vector per word from its character ids.
+
+    Args:
+        vocabulary_size: number of character ids, padding (0) included.
+        kind: "cnn" or "bilstm".
+        embedding_dim: size of the character vectors.
+        units: CNN filters, or LSTM units per direction (the output has
+            `units`, or `2 * units` for the BiLSTM).
+        kernel_size: the CNN's window, in characters.
+        dropout: dropout on the character vectors.
+
+    Call arguments:
+        char_ids: `(batch, time, chars)` int ids, 0-padded.
+
+    Returns:
+        `(batch, time, units)` (CNN) or `(batch, time, 2 * units)`; a word
+        that is all padding gets zeros and is masked.
+
+    Example:
+
+    >>> encoder = CharacterEncoder(30, kind="cnn", units=4)
+    >>> tuple(encoder(np.ones((2, 3, 6), "int32")).shape)
+    (2, 3, 4)
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        *,
+        kind="cnn",
+        embedding_dim=25,
+        units=50,
+        kernel_size=3,
+        dropout=0.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocabulary_size = positive_int("vocabulary_size", vocabulary_size)
+        self.kind = one_of("kind", kind, CHARACTER_ENCODERS)
+        self.embedding_dim = positive_int("embedding_dim", embedding_dim)
+        self.units = positive_int("units", units)
+        self.kernel_size = positive_int("kernel_size", kernel_size)
+        self.dropout = _validation.rate("dropout", dropout)
+        # === Layers ===
+        self.embedding = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, mask_zero=True, name="char_embedding"
+        )
+        self.embedding_dropout = keras.layers.Dropout(dropout, name="char_dropout")
+        if kind == "cnn":
+            self.convolution = keras.layers.Conv1D(
+                units, kernel_size, padding="same", activation="tanh", name="char_cnn"
+            )
+        else:
+            self.recurrent = keras.layers.Bidirectional(
+                keras.layers.LSTM(units), name="char_bilstm"
+            )
+
+    def build(self, input_shape):
+        chars = input_shape[-1]
+        self.embedding.build((None, chars))
+        if self.kind == "cnn":
+            self.convolution.build((None, chars, self.embedding_dim))
+        else:
+            self.recurrent.build((None, chars, self.embedding_dim))
+
+    def call(self, char_ids, training=False):
+        shape = ops.shape(char_ids)
+        batch, time, chars = shape[0], shape[1], shape[2]
+        flat = ops.reshape(char_ids, (-1, chars))  # (batch * time, chars)
+        present = ops.cast(flat > 0, self.compute_dtype)[:, :, None]
+        x = self.embedding(flat)  # (words, chars, embedding_dim)
+        # Zero the padding positions so that a word's vector does not depend
+        # on how far it was padded.
+        x = self.embedding_dropout(x * present, training=training)
+        if self.kind == "cnn":
+            x = self.convolution(x)  # (words, chars, units)
+            # The maximum over real characters; an all-padding word gives 0.
+            x = ops.max(x * present - 2.0 * (1.0 - present), axis=1)
+            x = x * ops.max(present, axis=1)
+        else:
+            x = self.recurrent(x, mask=flat > 0)  # (words, 2 * units)
+        return ops.reshape(x, (batch, time, ops.shape(x)[-1]))
+
+    def compute_output_shape(self, input_shape):
+        width = self.units if self.kind == "cnn" else 2 * self.units
+        return (*input_shape[:2], width)
+
+    def compute_mask(self, inputs, mask=None):
+        # A word is present if it has a character. Keras' Concatenate keeps a
+        # step if any input keeps it, so this mask must match the words'.
+        return ops.any(inputs > 0, axis=-1)  # (batch, time)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "kind": self.kind,
+            "embedding_dim": self.embedding_dim,
+            "units": self.units,
+            "kernel_size": self.kernel_size,
+            "dropout": self.dropout,
+        }

@@ -1,0 +1,399 @@
+"""Sequence tagging from raw sentences: words in, one tag per word out."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqkeras._validation import builder_arguments, one_of, positive_int
+from seqkeras.datasets.tagging import TaggedSentences
+from seqkeras.errors import InvalidInputError, InvalidTagSequenceError
+from seqkeras.metrics import entity_scores, token_accuracy
+from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
+from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
+from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.tags import SCHEMES, conlleval_spans, split_tag, validate_tags
+from seqkeras.text.encoder import as_text_batch
+from seqkeras.text.words import WordEncoder, as_word_batch
+
+PREPROCESSING_FILE = "preprocessing.json"
+# Builder arguments the pipeline sets itself; users may pass the others.
+BUILDER_DECIDES = {"vocabulary_size", "num_tags", "char_vocabulary_size", "compile"}
+_WORDS_SPEC = tf.RaggedTensorSpec([None, None], tf.string, ragged_rank=1)
+
+
+class _ValidationScores(keras.callbacks.Callback):
+    """Adds `val_accuracy` (and `val_f1`) of the decoded tags to the logs.
+
+    It runs before the callbacks that pick the best epoch, so that they can
+    monitor entity F1, which Keras cannot compute itself.
+    """
+
+    def __init__(self, pipeline, validation):
+        super().__init__()
+        self.pipeline, self.validation = pipeline, validation
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = self.pipeline.evaluate(self.validation)
+        logs["val_accuracy"] = scores["accuracy"]
+        if "f1" in scores:
+            logs["val_f1"] = scores["f1"]
+
+
+@register_pipeline
+class TaggingPipeline(Pipeline):
+    """Raw sentences in, one tag per word (and entity spans) out.
+
+    Sentences are split on white space, or passed already split as lists of
+    words; the words come back unchanged with their tags. The word (and
+    character) vocabularies are built from the training sentences on the
+    first `fit`. The same `WordEncoder` prepares words for training, for
+    `predict` and inside the exported SavedModel.
+
+    Args:
+        tag_names: every tag, indexed by tag id.
+        scheme: "iob1", "iob2" or "iobes" when the tags mark entities (then
+            `evaluate` reports entity F1, `predict` entity spans, and the best
+            epoch is the one with the best validation F1); None for tags
+            without spans, such as parts of speech (best validation accuracy).
+        architecture: "bilstm", "bilstm-char", "bilstm-crf",
+            "bilstm-char-crf", "lstm", "gru" or "rnn" (see
+            `seqkeras.models.tagging.PRESETS`).
+        max_vocabulary_size: the most words to keep, reserved ids included
+            (None: every training word).
+        min_count: words seen fewer times in training become `[UNK]`.
+        lowercase: case-fold words before the lookup (characters keep case).
+        digits_to_zero: write digits as 0 before the lookup.
+        max_word_length: characters read per word by a character model.
+        bucketing: batch training sentences of similar length together.
+        seed: seeds weight initialisation and shuffling.
+        **model_kwargs: passed to `build_sequence_tagger` (`units`,
+            `embedding_dim`, `dropout`, `char_encoder`, `crf`, ...),
+            overriding the architecture's defaults.
+
+    Example:
+
+    >>> data = TaggedSentences(
+    ...     [["I", "like", "red", "apples"], ["you", "like", "it"]] * 20,
+    ...     [["PRON", "VERB", "ADJ", "NOUN"], ["PRON", "VERB", "PRON"]] * 20)
+    >>> pipeline = TaggingPipeline(data.tag_set(), units=8, embedding_dim=8,
+    ...                            dropout=0.0, learning_rate=0.01)
+    >>> history = pipeline.fit(data, epochs=30, verbose=0)
+    >>> pipeline.predict(["you like red apples"])[0]["tags"]
+    ['PRON', 'VERB', 'ADJ', 'NOUN']
+    """
+
+    task = "tagging"
+
+    def __init__(
+        self,
+        tag_names,
+        *,
+        scheme=None,
+        architecture="bilstm",
+        max_vocabulary_size=None,
+        min_count=1,
+        lowercase=False,
+        digits_to_zero=True,
+        max_word_length=24,
+        bucketing=True,
+        seed=0,
+        **model_kwargs,
+    ):
+        super().__init__(seed=seed)
+        self.tag_names = tuple(str(tag) for tag in tag_names)
+        if len(set(self.tag_names)) != len(self.tag_names) or not self.tag_names:
+            raise InvalidInputError(
+                f"Tag names must be distinct and not empty, got {self.tag_names}."
+            )
+        self.scheme = None if scheme is None else one_of("scheme", scheme, SCHEMES)
+        if self.scheme is not None:
+            for tag in self.tag_names:
+                split_tag(tag)  # each tag must read as O or PREFIX-TYPE
+        self.architecture = one_of("architecture", architecture, PRESETS)
+        self.max_vocabulary_size = (
+            None
+            if max_vocabulary_size is None
+            else positive_int("max_vocabulary_size", max_vocabulary_size)
+        )
+        self.min_count = positive_int("min_count", min_count)
+        self.lowercase = bool(lowercase)
+        self.digits_to_zero = bool(digits_to_zero)
+        self.max_word_length = positive_int("max_word_length", max_word_length)
+        self.bucketing = bool(bucketing)
+        self.model_kwargs = builder_arguments(
+            build_sequence_tagger, model_kwargs, exclude=BUILDER_DECIDES
+        )
+        self.monitor = ("val_f1", "max") if self.scheme else ("val_accuracy", "max")
+        self.encoder = WordEncoder(
+            lowercase=lowercase,
+            digits_to_zero=digits_to_zero,
+            max_word_length=max_word_length if self.uses_chars else None,
+        )
+        self._tag_ids = {tag: i for i, tag in enumerate(self.tag_names)}
+        self._functions = self._functions_for = None
+
+    @property
+    def num_tags(self):
+        return len(self.tag_names)
+
+    @property
+    def model_arguments(self):
+        """The builder's keyword arguments: the architecture's, then the user's."""
+        return {**PRESETS[self.architecture], **self.model_kwargs}
+
+    @property
+    def uses_chars(self):
+        return self.model_arguments.get("char_encoder") is not None
+
+    def get_config(self):
+        return {
+            "tag_names": list(self.tag_names),
+            "scheme": self.scheme,
+            "architecture": self.architecture,
+            "max_vocabulary_size": self.max_vocabulary_size,
+            "min_count": self.min_count,
+            "lowercase": self.lowercase,
+            "digits_to_zero": self.digits_to_zero,
+            "max_word_length": self.max_word_length,
+            "bucketing": self.bucketing,
+            "seed": self.seed,
+            **self.model_kwargs,
+        }
+
+    # === Data ===
+
+    def _tagged(self, data):
+        """Accepts `TaggedSentences` or a `(sentences, tags)` pair; checks tags."""
+        if not isinstance(data, TaggedSentences):
+            if not (isinstance(data, (tuple, list)) and len(data) == 2):
+                raise InvalidInputError(
+                    "Expected TaggedSentences or a (sentences, tags) pair, got "
+                    f"{type(data).__name__}."
+                )
+            data = TaggedSentences(*data)
+        if len(data) == 0:
+            raise InvalidInputError("Got no sentences: the data set is empty.")
+        for i, tags in enumerate(data.tags):
+            unknown = [tag for tag in tags if tag not in self._tag_ids]
+            if unknown:
+                raise InvalidInputError(
+                    f"Sentence {i} has the tag {unknown[0]!r}, which is not among "
+                    f"this pipeline's tags {list(self.tag_names)}."
+                )
+        return data
+
+    def _encode_all(self, sentences, chunk=4096):
+        """Word (and character) ids of all sentences, ragged over sentences."""
+        words = as_word_batch(list(sentences))
+        n = int(words.nrows())
+        parts = [self.encoder.encode(words[i : i + chunk]) for i in range(0, n, chunk)]
+        return {key: tf.concat([p[key] for p in parts], axis=0) for key in parts[0]}
+
+    def _dataset(self, data, *, batch_size, training):
+        data = self._tagged(data)
+        tag_ids = tf.ragged.constant(
+            [[self._tag_ids[tag] for tag in tags] for tags in data.tags],
+            dtype=tf.int32,
+        )
+        dataset = sequence_dataset(
+            self._encode_all(data.tokens),
+            tag_ids,
+            batch_size=batch_size,
+            shuffle=training,
+            bucketing=training and self.bucketing,
+            seed=self.seed,
+            label_padding=-1,
+        )
+        return dataset, len(data)
+
+    # === Task hooks ===
+
+    def _adapt(self, train):
+        train = self._tagged(train)
+        self.encoder.adapt(
+            train.tokens, max_size=self.max_vocabulary_size, min_count=self.min_count
+        )
+
+    def _is_adapted(self):
+        return self.encoder.vocabulary is not None
+
+    def _build_model(self):
+        return build_sequence_tagger(
+            self.encoder.vocabulary_size,
+            self.num_tags,
+            char_vocabulary_size=self.encoder.char_vocabulary_size,
+            **self.model_arguments,
+        )
+
+    def _fit_callbacks(self, validation):
+        return [] if validation is None else [_ValidationScores(self, validation)]
+
+    def _fingerprint(self):
+        vocabularies = [self.encoder.vocabulary, self.encoder.char_vocabulary]
+        return {**super()._fingerprint(), **vocabulary_fingerprint(vocabularies)}
+
+    def _save_preprocessing(self, directory):
+        self.encoder.save(directory / PREPROCESSING_FILE)
+
+    def _load_preprocessing(self, directory):
+        self.encoder = WordEncoder.load(directory / PREPROCESSING_FILE)
+
+    def _preprocessing_config(self):
+        return self.encoder.get_config()
+
+    def _load_preprocessing_from(self, other):
+        self.encoder = other.encoder
+
+    # === Inference ===
+
+    def _words(self, sentences):
+        """A ragged batch of words from strings or lists of words."""
+        if isinstance(sentences, str) or (
+            isinstance(sentences, (list, tuple))
+            and sentences
+            and all(isinstance(s, str) for s in sentences)
+        ):
+            texts = [sentences] if isinstance(sentences, str) else list(sentences)
+            return self.encoder.split(as_text_batch(texts))
+        return as_word_batch(sentences)
+
+    def predict_tags(self, sentences, *, batch_size=256, verbose=0):
+        """The tags of each sentence: a list of lists of tag names.
+
+        Args:
+            sentences: strings (split on white space) or lists of words; a
+                single string is a batch of one.
+            batch_size: sentences per batch.
+            verbose: 1 shows a progress bar.
+        """
+        return [tags for _, tags in self._run(sentences, batch_size, verbose)]
+
+    def predict(self, sentences, *, batch_size=256, verbose=0):
+        """Tags raw sentences.
+
+        Runs the same graph function as the exported signatures.
+
+        Args:
+            sentences: strings (split on white space) or lists of words; a
+                single string is a batch of one. An empty sentence gives no
+                words and no tags.
+            batch_size: sentences per batch.
+            verbose: 1 shows a progress bar.
+
+        Returns:
+            One dict per sentence: `tokens` and `tags` (lists of strings),
+            and with a scheme `entities`, a list of dicts with `type`,
+            `start`, `end` (exclusive word indices) and `text`.
+        """
+        results = []
+        for tokens, tags in self._run(sentences, batch_size, verbose):
+            result = {"tokens": tokens, "tags": tags}
+            if self.scheme is not None:
+                result["entities"] = [
+                    {
+                        "type": kind,
+                        "start": start,
+                        "end": end,
+                        "text": " ".join(tokens[start:end]),
+                    }
+                    for kind, start, end in conlleval_spans(tags)
+                ]
+            results.append(result)
+        return results
+
+    def _run(self, sentences, batch_size, verbose):
+        if self.model is None:
+            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
+        words = self._words(sentences)
+        n = int(words.nrows())
+        tag_words = self.serving_functions()["serve_words"]
+        progress = keras.utils.Progbar(n) if verbose and n else None
+        for start in range(0, n, batch_size):
+            batch = words[start : start + batch_size]
+            tags = tag_words(batch)["tags"].to_list()
+            for row, row_tags in zip(batch.to_list(), tags, strict=True):
+                yield (
+                    [w.decode("utf-8") for w in row],
+                    [t.decode("utf-8") for t in row_tags],
+                )
+            if progress:
+                progress.update(min(start + batch_size, n))
+
+    def evaluate(self, data, *, batch_size=256, verbose=0):
+        """Token accuracy, and with a scheme entity scores, on tagged data.
+
+        Returns:
+            A dict: `accuracy` (token level), `num_sentences`, `num_tokens`;
+            with a scheme also `precision`, `recall`, `f1`, `per_type` (see
+            `seqkeras.metrics.entity_scores`) and `invalid_sequences`, the
+            fraction of predicted sentences that break the scheme.
+        """
+        data = self._tagged(data)
+        predicted = self.predict_tags(
+            [list(s) for s in data.tokens], batch_size=batch_size, verbose=verbose
+        )
+        scores = {
+            "accuracy": token_accuracy(data.tags, predicted),
+            "num_sentences": len(data),
+            "num_tokens": data.num_tokens,
+        }
+        if self.scheme is not None:
+            entities = entity_scores(data.tags, predicted)
+            scores.update(
+                precision=entities["precision"],
+                recall=entities["recall"],
+                f1=entities["f1"],
+                per_type=entities["per_type"],
+                invalid_sequences=float(
+                    np.mean([not self._valid(tags) for tags in predicted])
+                ),
+            )
+        return scores
+
+    def _valid(self, tags):
+        try:
+            validate_tags(tags, self.scheme)
+        except InvalidTagSequenceError:
+            return False
+        return True
+
+    # === Serving ===
+
+    def serving_functions(self):
+        """The `tf.function`s behind `predict` and the exported signatures.
+
+        `serve` takes a `(batch,)` `tf.string` tensor of sentences and splits
+        them on white space; `serve_words` takes a ragged `(batch, None)`
+        `tf.string` tensor of words. Both return a dict of ragged tensors:
+        `tokens` (the words) and `tags`.
+        """
+        if self._functions is None or self._functions_for != (
+            self.model,
+            self.encoder,
+        ):
+            encoder, model = self.encoder, self.model
+            names = tf.constant(self.tag_names)
+
+            @tf.function(input_signature=[_WORDS_SPEC])
+            def serve_words(words):
+                features = encoder(words)  # token_ids (batch, time), char_ids
+                lengths = words.row_lengths()
+                mask = tf.sequence_mask(lengths, tf.shape(features["token_ids"])[1])
+                ids = decode_tags(model(features, training=False), mask)
+                ids = tf.RaggedTensor.from_tensor(ids, lengths=lengths)
+                return {"tokens": words, "tags": tf.gather(names, ids)}
+
+            @tf.function(
+                input_signature=[tf.TensorSpec([None], tf.string, name="sentences")]
+            )
+            def serve(sentences):
+                return serve_words(encoder.split(sentences))
+
+            self._functions = {"serve": serve, "serve_words": serve_words}
+            self._functions_for = (model, encoder)
+        return self._functions
+
+    def _add_endpoints(self, archive):
+        archive.track(self.encoder)
+        for name, function in self.serving_functions().items():
+            archive.add_endpoint(name, function)

@@ -1,0 +1,171 @@
+import json
+
+import numpy as np
+import pytest
+
+from seqkeras.datasets.tagging import TaggedSentences
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras.pipelines import TaggingPipeline, load_pipeline
+from tests.helpers import serve_in_fresh_process
+
+NAMES = ["Anna", "Boris", "Carla", "Dmitri", "Elena", "Farid", "Greta", "Hugo"]
+CITIES = ["Paris", "Lima", "Oslo", "Kyiv", "Quito", "Rome", "Seoul", "Tunis"]
+
+
+def toy_entities(n, seed=0):
+    """Sentences where a capitalised word's tag depends on its neighbours.
+
+    "Paris said" makes Paris a person, "Paris is far" and "in Paris" a
+    place: only a model that also reads the words after a sentence's first
+    word can tell the first two apart.
+    """
+    rng = np.random.default_rng(seed)
+    words = NAMES + CITIES
+    tokens, tags = [], []
+    for _ in range(n):
+        a, b = rng.choice(words, 2, replace=False)
+        template = rng.integers(5)
+        if template == 0:
+            t, g = [a, "said", "hello"], ["B-PER", "O", "O"]
+        elif template == 1:
+            t, g = ["we", "met", "in", a], ["O", "O", "O", "B-LOC"]
+        elif template == 2:
+            t, g = [a, b, "said", "no"], ["B-PER", "I-PER", "O", "O"]
+        elif template == 3:
+            t, g = [a, "is", "far"], ["B-LOC", "O", "O"]
+        else:
+            t, g = ["in", a, "we", "met", b, "yesterday"], [
+                "O", "B-LOC", "O", "O", "B-PER", "O"
+            ]  # fmt: skip
+        tokens.append(t)
+        tags.append(g)
+    return TaggedSentences(tokens, tags)
+
+
+TAGS = ("O", "B-LOC", "B-PER", "I-PER")
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return toy_entities(600), toy_entities(100, seed=1)
+
+
+@pytest.fixture(scope="module")
+def trained_crf(toy):
+    train, validation = toy
+    pipeline = TaggingPipeline(
+        TAGS,
+        scheme="iob2",
+        architecture="bilstm-char-crf",
+        units=16,
+        embedding_dim=16,
+        char_units=8,
+        dropout=0.1,
+        learning_rate=0.01,
+    )
+    pipeline.fit(train, validation, epochs=6, batch_size=32, verbose=0)
+    return pipeline
+
+
+def test_bidirectional_crf_tagger_learns_context(trained_crf, toy):
+    scores = trained_crf.evaluate(toy[1])
+    assert scores["f1"] > 0.95 and scores["accuracy"] > 0.97
+    assert set(scores["per_type"]) == {"LOC", "PER"}
+    assert scores["invalid_sequences"] == 0.0
+    assert max(trained_crf.history["val_f1"]) == pytest.approx(scores["f1"])
+    result = trained_crf.predict(["Oslo said hello", "Oslo is far", "we met in Oslo"])
+    assert [r["tags"] for r in result] == [
+        ["B-PER", "O", "O"],
+        ["B-LOC", "O", "O"],
+        ["O", "O", "O", "B-LOC"],
+    ]
+    assert result[2]["entities"] == [
+        {"type": "LOC", "start": 3, "end": 4, "text": "Oslo"}
+    ]
+
+
+def test_a_forward_only_model_cannot_see_what_follows(toy):
+    train, validation = toy
+    pipeline = TaggingPipeline(
+        TAGS, scheme="iob2", architecture="lstm", units=16, dropout=0.0,
+        learning_rate=0.01,
+    )  # fmt: skip
+    pipeline.fit(train, epochs=6, verbose=0)
+    # Reading left to right, the first word of "Oslo said hello" and of
+    # "Oslo is far" must be tagged before "said" or "is" is read.
+    first = pipeline.predict_tags(["Oslo said hello", "Oslo is far"])
+    assert first[0][0] == first[1][0]
+    assert pipeline.evaluate(validation)["f1"] < 0.95
+
+
+def test_strings_and_word_lists_give_the_same_tags(trained_crf):
+    as_text = trained_crf.predict(["Anna  Boris said no", "", "in Rome"])
+    as_words = trained_crf.predict(
+        [["Anna", "Boris", "said", "no"], [], ["in", "Rome"]]
+    )
+    assert as_text == as_words
+    assert as_text[1] == {"tokens": [], "tags": [], "entities": []}
+    assert trained_crf.predict("in Rome")[0]["tokens"] == ["in", "Rome"]
+    assert trained_crf.predict_tags([["in", "Rome"]]) == [["O", "B-LOC"]]
+
+
+def test_unseen_words_are_tagged_by_their_context(trained_crf):
+    tags = trained_crf.predict(["Zanzibar said hello", "we met in Zanzibar"])
+    assert [t["tags"] for t in tags] == [["B-PER", "O", "O"], ["O", "O", "O", "B-LOC"]]
+
+
+def test_save_load_and_fresh_process_export(trained_crf, tmp_path):
+    sentences = ["Anna Boris said no", "in Lima we met Hugo yesterday", "", "Zoë"]
+    trained_crf.save(tmp_path / "saved")
+    loaded = load_pipeline(tmp_path / "saved")
+    assert loaded.predict(sentences) == trained_crf.predict(sentences)
+    exported = trained_crf.export(tmp_path / "export")
+    outputs, modules = serve_in_fresh_process(exported, sentences, tmp_path)
+    assert "seqkeras" not in modules and "tensorflow_text" in modules
+    expected = trained_crf.predict(sentences)
+    assert outputs["tokens"] == [r["tokens"] for r in expected]
+    assert outputs["tags"] == [r["tags"] for r in expected]
+
+
+def test_checkpoints_keep_the_best_f1_epoch(toy, tmp_path):
+    train, validation = toy
+    pipeline = TaggingPipeline(TAGS, scheme="iob2", units=8, learning_rate=0.01)
+    pipeline.fit(
+        train.subset(200), validation, epochs=2, checkpoint_dir=tmp_path, verbose=0
+    )
+    header = (tmp_path / "history.csv").read_text().splitlines()[0]
+    assert "val_f1" in header and "val_accuracy" in header
+    best = max(pipeline.history["val_f1"])
+    assert pipeline.evaluate(validation)["f1"] == pytest.approx(best)
+    setup = json.loads((tmp_path / "setup.json").read_text())
+    assert "vocabulary_sha256" in setup
+
+
+def test_part_of_speech_tags_report_accuracy_only():
+    data = TaggedSentences(
+        [["I", "like", "red", "apples"], ["you", "like", "it"]] * 10,
+        [["PRON", "VERB", "ADJ", "NOUN"], ["PRON", "VERB", "PRON"]] * 10,
+    )
+    pipeline = TaggingPipeline(data.tag_set(), units=4, embedding_dim=4)
+    assert pipeline.monitor == ("val_accuracy", "max")
+    pipeline.fit(data, epochs=1, verbose=0)
+    scores = pipeline.evaluate(data)
+    assert set(scores) == {"accuracy", "num_sentences", "num_tokens"}
+    assert "entities" not in pipeline.predict(["I like it"])[0]
+
+
+def test_bad_inputs_are_refused(trained_crf):
+    with pytest.raises(InvalidInputError, match="tag 'B-ORG'"):
+        trained_crf.evaluate(TaggedSentences([["EU"]], [["B-ORG"]]))
+    with pytest.raises(InvalidInputError, match="not trained"):
+        TaggingPipeline(TAGS).predict(["a b"])
+    with pytest.raises(InvalidInputError, match="words must be non-empty"):
+        trained_crf.predict([["in", ""]])
+    with pytest.raises(InvalidInputError, match="Cannot read the tag"):
+        TaggingPipeline(["O", "PER"], scheme="iob2")
+    with pytest.raises(InvalidArgumentError, match="Unknown model argument"):
+        TaggingPipeline(TAGS, unit=3)
+    with pytest.raises(InvalidArgumentError, match="`architecture`"):
+        TaggingPipeline(TAGS, architecture="transformer")
+    with pytest.raises(InvalidInputError, match="no sentences"):
+        trained_crf.evaluate(TaggedSentences([], []))
