@@ -97,6 +97,7 @@ def build_parser():
 
     _add_forecast_parser(tasks)
     _add_classifier_parser(tasks)
+    _add_tag_parser(tasks)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained run")
     evaluate.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
@@ -216,6 +217,33 @@ def _add_classifier_parser(tasks):
     )
     _add_series_arguments(parser)
     _add_common_training_arguments(parser, epochs_default=30)
+
+
+def _add_tag_parser(tasks):
+    from seqkeras.models.tagging import PRESETS
+
+    parser = tasks.add_parser(
+        "tag", help="many-to-many tagging: named entities or parts of speech"
+    )
+    parser.add_argument(
+        "--dataset",
+        default="conll2003-ner",
+        help="a tagging data set (seqkeras datasets list)",
+    )
+    parser.add_argument("--model", default="bilstm-char-crf", choices=list(PRESETS))
+    _add_common_training_arguments(parser, epochs_default=30)
+    model = parser.add_argument_group("model and preprocessing")
+    model.add_argument("--units", type=_positive_int, default=None)
+    model.add_argument("--num-layers", type=_positive_int, default=None)
+    model.add_argument("--embedding-dim", type=_positive_int, default=None)
+    model.add_argument("--char-encoder", choices=["cnn", "bilstm"], default=None)
+    model.add_argument("--dropout", type=float, default=None)
+    model.add_argument("--word-dropout", type=float, default=None)
+    model.add_argument("--learning-rate", type=float, default=None)
+    model.add_argument("--min-count", type=_positive_int, default=1)
+    model.add_argument(
+        "--lowercase", action="store_true", help="case-fold words before lookup"
+    )
 
 
 # === train ===
@@ -505,11 +533,74 @@ def _train_sentiment(args):
     return 0
 
 
+def _train_tag(args):
+    from seqkeras import datasets, plots
+    from seqkeras.pipelines import TaggingPipeline
+
+    _prepare_out(args)
+    datasets.get_info(args.dataset, task="tagging")
+    data = datasets.load(args.dataset)
+    if args.quick:
+        data = data.subset(**QUICK_SIZES)
+    epochs = args.epochs or (1 if args.quick else 30)
+    overrides = {
+        "units": args.units,
+        "num_layers": args.num_layers,
+        "embedding_dim": args.embedding_dim,
+        "char_encoder": args.char_encoder,
+        "dropout": args.dropout,
+        "word_dropout": args.word_dropout,
+        "learning_rate": args.learning_rate,
+    }
+    pipeline = TaggingPipeline(
+        data.tag_names,
+        scheme=data.scheme,
+        architecture=args.model,
+        min_count=args.min_count,
+        lowercase=args.lowercase,
+        seed=args.seed,
+        **{k: v for k, v in overrides.items() if v is not None},
+    )
+    print(data.summary())
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
+    test = pipeline.evaluate(data.test)
+    metrics = {
+        "task": "tagging",
+        "dataset": data.name,
+        "model": args.model,
+        "test": test,
+        "validation": pipeline.evaluate(data.validation),
+    }
+    figures = {}
+    if "per_type" in test:
+        per_type = {kind: s["f1"] for kind, s in test["per_type"].items()}
+        figures["entity_f1.png"] = plots.plot_model_comparison(
+            {**per_type, "overall": test["f1"]},
+            metric="test F1",
+            title=f"{data.name}: entity F1 per type",
+            highlight="overall",
+        )
+    _finish(pipeline, args, metrics, figures)
+    headline = (
+        f"test F1 {test['f1']:.4f}, token accuracy {test['accuracy']:.4f}"
+        if "f1" in test
+        else f"test accuracy {test['accuracy']:.4f}"
+    )
+    print(
+        f"{headline} on {test['num_sentences']:,} sentences; trained in "
+        f"{pipeline.train_seconds:.0f} s "
+        f"({pipeline.examples_per_second:,.0f} sentences/s)"
+    )
+    return 0
+
+
 RUN_FILES = (
     "checkpoints", "logs", "saved_model", "model.keras", "pipeline.json",
     "preprocessing.json", "metrics.json", "history.json", "training_curves.png",
     "confusion_matrix.png", "forecasts.png", "error_per_horizon.png",
-    "model_comparison.png",
+    "model_comparison.png", "entity_f1.png",
 )  # fmt: skip
 
 
@@ -579,6 +670,14 @@ def _predict(args):
             "numbers, not text: use `seqkeras evaluate`, or call "
             "`load_pipeline(...).predict(windows)` or the SavedModel's `serve`."
         )
+    if pipeline.task == "tagging":
+        for result in pipeline.predict(args.inputs):
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False))
+            else:
+                pairs = zip(result["tokens"], result["tags"], strict=True)
+                print(" ".join(f"{word}/{tag}" for word, tag in pairs))
+        return 0
     probabilities = pipeline.predict(args.inputs)
     for text, row in zip(args.inputs, probabilities, strict=True):
         label = pipeline.label_names[int(row.argmax())]
@@ -630,6 +729,7 @@ TRAINERS = {
     "sentiment": _train_sentiment,
     "forecast": _train_forecast,
     "weather-classifier": _train_classifier,
+    "tag": _train_tag,
 }
 COMMANDS = {
     "train": lambda args: TRAINERS[args.task](args),
