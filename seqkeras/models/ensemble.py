@@ -15,8 +15,8 @@ def average_ensemble(models, *, name="average_ensemble"):
     (compile it yourself to train all members jointly).
 
     Args:
-        models: two or more functional Keras models with the same input and
-            output shapes.
+        models: two or more functional Keras models with the same inputs
+            (one tensor or a dict of named tensors) and output shapes.
         name: the ensemble model's name.
 
     Returns:
@@ -41,23 +41,29 @@ def average_ensemble(models, *, name="average_ensemble"):
             f"An ensemble needs at least two models, got {len(models)}."
         )
     for i, model in enumerate(models):
-        if not isinstance(model, keras.Model) or len(model.inputs or []) != 1:
+        if not isinstance(model, keras.Model) or not model.inputs:
             raise InvalidArgumentError(
-                f"Model {i} is not a built single-input Keras model; pass "
-                "trained functional models such as the seqkeras builders return."
+                f"Model {i} is not a built Keras model; pass trained functional "
+                "models such as the seqkeras builders return."
             )
     first = models[0]
     for i, model in enumerate(models[1:], start=1):
-        for what in ("input", "output"):
-            mine, theirs = getattr(model, what), getattr(first, what)
-            if tuple(mine.shape) != tuple(theirs.shape) or mine.dtype != theirs.dtype:
+        for what in ("inputs", "outputs"):
+            named = what == "inputs"  # output tensors get generated names
+            mine = _specs(getattr(model, what), named)
+            theirs = _specs(getattr(first, what), named)
+            if mine != theirs:
                 raise InvalidArgumentError(
-                    f"Model {i} has {what} {tuple(mine.shape)} {mine.dtype}, "
-                    f"model 0 has {tuple(theirs.shape)} {theirs.dtype}: members "
-                    f"must share {what} shapes."
+                    f"Model {i} has {what} {mine}, model 0 has {theirs}: members "
+                    f"must share {what} (shapes and dtypes, and input names)."
                 )
-    spec = first.inputs[0]
-    inputs = keras.Input(shape=tuple(spec.shape[1:]), dtype=spec.dtype, name=spec.name)
+    # The same structure as the members' input: one tensor, or a dict.
+    inputs = keras.tree.map_structure(
+        lambda spec: keras.Input(
+            shape=tuple(spec.shape[1:]), dtype=spec.dtype, name=spec.name
+        ),
+        first.input,
+    )
     # Each member is re-wrapped under a unique name (its layers, hence its
     # weights, are shared, not copied): the builders name all models alike.
     outputs = [
@@ -66,3 +72,10 @@ def average_ensemble(models, *, name="average_ensemble"):
     ]
     averaged = keras.layers.Average(name="average")(outputs)
     return keras.Model(inputs, averaged, name=name)
+
+
+def _specs(tensors, named):
+    """A readable description: "token_ids (None, None) int32, ..."."""
+    return ", ".join(
+        (f"{t.name} " if named else "") + f"{tuple(t.shape)} {t.dtype}" for t in tensors
+    )

@@ -62,10 +62,10 @@ def test_round_trips(tmp_path):
     [
         (lambda: members(count=1), "at least two models, got 1"),
         (lambda: [], "at least two models, got 0"),
-        (lambda: [*members(), "model"], "Model 2 is not a built single-input"),
+        (lambda: [*members(), "model"], "Model 2 is not a built Keras model"),
         (
             lambda: [members(2, 1)[0], members(5, 1)[0]],
-            r"Model 1 has output \(None, 5\)",
+            r"Model 1 has outputs \(None, 5\) float32, model 0 has \(None, 1\)",
         ),
     ],
 )

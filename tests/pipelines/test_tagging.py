@@ -169,3 +169,23 @@ def test_bad_inputs_are_refused(trained_crf):
         TaggingPipeline(TAGS, architecture="transformer")
     with pytest.raises(InvalidInputError, match="no sentences"):
         trained_crf.evaluate(TaggedSentences([], []))
+
+
+def test_ensemble_averages_crf_potentials_and_exports(trained_crf, toy, tmp_path):
+    other = TaggingPipeline(**{**trained_crf.get_config(), "seed": 1})
+    other.fit(toy[0], epochs=2, verbose=0)
+    ensemble = TaggingPipeline.average([trained_crf, other])
+    features = trained_crf.encoder(trained_crf._words(["in Rome we met Anna"]))
+    np.testing.assert_allclose(
+        ensemble.model.predict(features, verbose=0),
+        (
+            trained_crf.model.predict(features, verbose=0)
+            + other.model.predict(features, verbose=0)
+        )
+        / 2,
+        atol=1e-5,
+    )
+    assert ensemble.evaluate(toy[1])["f1"] > 0.9
+    exported = ensemble.export(tmp_path / "ensemble")
+    outputs, _ = serve_in_fresh_process(exported, ["in Rome we met Anna"], tmp_path)
+    assert outputs["tags"] == [ensemble.predict_tags(["in Rome we met Anna"])[0]]
