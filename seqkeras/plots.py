@@ -1,4 +1,5 @@
-"""Plots: training curves, confusion matrices, forecasts and model comparisons.
+"""Plots: training curves, confusion matrices, forecasts, model comparisons and
+CRF transitions.
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -169,5 +170,37 @@ def plot_model_comparison(values, *, metric="test MAE", title=None, highlight=No
     ax.tick_params(axis="x", rotation=30)
     ax.grid(alpha=0.3, axis="y")
     ax.set_title(title or metric)
+    fig.tight_layout()
+    return fig
+
+
+def plot_transitions(transitions, tag_names, *, title=None):
+    """A CRF's transition scores: row = previous tag, column = next tag.
+
+    Blue cells are transitions the model favours, red ones it avoids (for
+    IOB2 tags, `O` -> `I-PER` should be deep red).
+
+    Args:
+        transitions: `(num_tags, num_tags)` scores, e.g. a `CRF` layer's
+            `transitions` weight.
+        tag_names: the tags, in id order.
+        title: the figure's title.
+    """
+    scores = np.asarray(transitions, dtype="float64")
+    if scores.shape != (len(tag_names), len(tag_names)):
+        raise ValueError(
+            f"Expected a {len(tag_names)} x {len(tag_names)} matrix for "
+            f"{len(tag_names)} tags, got shape {scores.shape}."
+        )
+    size = 1.5 + 0.55 * len(tag_names)
+    fig, ax = plt.subplots(figsize=(size + 1.2, size))
+    limit = np.abs(scores).max() or 1.0
+    image = ax.imshow(scores, cmap="RdBu", vmin=-limit, vmax=limit)
+    ax.set_xticks(range(len(tag_names)), tag_names, rotation=45, ha="right")
+    ax.set_yticks(range(len(tag_names)), tag_names)
+    ax.set_xlabel("next tag")
+    ax.set_ylabel("previous tag")
+    fig.colorbar(image, ax=ax, label="transition score")
+    ax.set_title(title or "CRF transition scores")
     fig.tight_layout()
     return fig

@@ -76,3 +76,15 @@ def test_error_per_horizon_and_model_comparison():
     assert [t.get_text() for t in ax.texts] == ["1.8", "0.9"]
     with pytest.raises(ValueError, match="No models"):
         plots.plot_model_comparison({})
+
+
+def test_transitions_heatmap_is_centred_and_labelled():
+    scores = np.array([[0.5, -2.0], [1.0, 0.0]])
+    fig = plots.plot_transitions(scores, ["O", "I-PER"])
+    ax = fig.axes[0]
+    image = ax.images[0]
+    assert image.get_clim() == (-2.0, 2.0)  # zero is white
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["O", "I-PER"]
+    assert ax.get_ylabel() == "previous tag"
+    with pytest.raises(ValueError, match="Expected a 3 x 3 matrix"):
+        plots.plot_transitions(scores, ["O", "B-PER", "I-PER"])
