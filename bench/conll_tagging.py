@@ -62,10 +62,12 @@ def train_and_test(data, config_name, seed, epochs, batch_size):
     return pipeline, {
         "config": config_name,
         "seed": seed,
-        "settings": {**CONFIGS[config_name], "epochs": epochs, "batch_size": batch_size},
+        "settings": {**CONFIGS[config_name], "epochs": epochs, "batch": batch_size},
         "validation": max(history[metric]),
         "best_epoch": history[metric].index(max(history[metric])) + 1,
-        "test": {k: test[k] for k in ("f1", "accuracy", "invalid_sequences") if k in test},
+        "test": {
+            k: test[k] for k in ("f1", "accuracy", "invalid_sequences") if k in test
+        },  # noqa: E501
         "test_per_type_f1": {k: v["f1"] for k, v in test.get("per_type", {}).items()},
         "train_seconds": round(wall, 1),
         "sentences_per_second": round(pipeline.examples_per_second, 1),
