@@ -219,3 +219,56 @@ def _chunk_starts(previous_prefix, prefix, previous_kind, kind):
     if prefix in ("I", "E") and previous_prefix in ("E", "S", "O"):
         return True
     return prefix != OUTSIDE and previous_kind != kind
+
+
+def allowed_transitions(tag_names, scheme):
+    """Which tags may start a sentence, follow each other, and end one.
+
+    A CRF given these never predicts a sequence that breaks `scheme`.
+
+    Args:
+        tag_names: the tags, in id order.
+        scheme: "iob1", "iob2" or "iobes".
+
+    Returns:
+        A dict of nested lists of booleans: `start` `(K,)`, `transitions`
+        `(K, K)` (row: previous tag, column: next tag) and `end` `(K,)`.
+
+    Example:
+
+    >>> allowed = allowed_transitions(["O", "B-PER", "I-PER"], "iob2")
+    >>> allowed["start"], allowed["transitions"][0]
+    ([True, True, False], [True, True, False])
+    """
+    one_of("scheme", scheme, SCHEMES)
+    tags = list(tag_names)
+
+    def valid(sequence):
+        try:
+            validate_tags(sequence, scheme)
+        except InvalidTagSequenceError:
+            return False
+        return True
+
+    # A pair is allowed if some valid sentence holds it: try it between the
+    # tags that can close or open an entity around it.
+    def possible(previous, following):
+        openers = [[]] + [[t] for t in tags]
+        closers = [[]] + [[t] for t in tags]
+        return any(
+            valid(before + [previous, following] + after)
+            for before in openers
+            for after in closers
+        )
+
+    return {
+        "start": [
+            any(valid([tag] + after) for after in ([], *([t] for t in tags)))
+            for tag in tags
+        ],
+        "transitions": [[possible(a, b) for b in tags] for a in tags],
+        "end": [
+            any(valid(before + [tag]) for before in ([], *([t] for t in tags)))
+            for tag in tags
+        ],
+    }

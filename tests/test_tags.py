@@ -2,6 +2,7 @@ import pytest
 
 from seqkeras.errors import InvalidArgumentError, InvalidTagSequenceError
 from seqkeras.tags import (
+    allowed_transitions,
     conlleval_spans,
     convert_tags,
     spans_to_tags,
@@ -98,3 +99,42 @@ def test_conlleval_spans_are_lenient_like_the_script(tags, spans):
 @pytest.mark.parametrize("scheme", sorted(WRITTEN))
 def test_conlleval_reads_valid_sequences_like_the_strict_reader(scheme):
     assert conlleval_spans(WRITTEN[scheme]) == SPANS
+
+
+def test_allowed_transitions_follow_each_scheme():
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    iob2 = allowed_transitions(tags, "iob2")
+    moves = dict(zip(tags, iob2["transitions"], strict=True))
+    assert iob2["start"] == [True, True, False, True, False]
+    assert iob2["end"] == [True] * 5
+    assert moves["O"] == [True, True, False, True, False]
+    assert moves["B-PER"] == [True, True, True, True, False]
+    assert moves["I-LOC"] == [True, True, False, True, True]
+    iob1 = allowed_transitions(["O", "B-PER", "I-PER"], "iob1")
+    assert iob1["start"] == [True, False, True]
+    assert iob1["transitions"][0] == [True, False, True]  # O -> B-PER is invalid
+    assert iob1["transitions"][2] == [True, True, True]  # I-PER -> B-PER begins anew
+
+
+def test_allowed_transitions_agree_with_validation_on_every_short_sequence():
+    import itertools
+
+    tags = ["O", "B-X", "I-X", "E-X", "S-X", "B-Y", "E-Y"]
+    allowed = allowed_transitions(tags, "iobes")
+    index = {t: i for i, t in enumerate(tags)}
+    for length in (1, 2, 3):
+        for sequence in itertools.product(tags, repeat=length):
+            ids = [index[t] for t in sequence]
+            local = (
+                allowed["start"][ids[0]]
+                and allowed["end"][ids[-1]]
+                and all(
+                    allowed["transitions"][a][b] for a, b in itertools.pairwise(ids)
+                )
+            )
+            try:
+                validate_tags(sequence, "iobes")
+                valid = True
+            except InvalidTagSequenceError:
+                valid = False
+            assert local == valid, sequence

@@ -26,9 +26,40 @@ and `crf_decode` (Viterbi) read these potentials and a mask, with
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from seqkeras._validation import positive_int
+from seqkeras.errors import InvalidArgumentError
+
+# A transition score that no sequence takes (exp(-1e4) is 0 in float32).
+_NEVER = -1e4
+
+
+def _check_allowed(allowed, num_tags):
+    """Returns `allowed` as plain nested lists of booleans, or None."""
+    if allowed is None:
+        return None
+    shapes = {
+        "start": (num_tags,),
+        "transitions": (num_tags, num_tags),
+        "end": (num_tags,),
+    }
+    if not isinstance(allowed, dict) or set(allowed) != set(shapes):
+        raise InvalidArgumentError(
+            "Received an invalid value for argument `allowed`, expected a dict with "
+            f"keys 'start', 'transitions' and 'end', got {allowed!r:.80}"
+        )
+    checked = {}
+    for key, shape in shapes.items():
+        value = np.asarray(allowed[key], dtype=bool)
+        if value.shape != shape:
+            raise InvalidArgumentError(
+                f"Received an invalid value for argument `allowed`: {key!r} must "
+                f"have shape {shape} for {num_tags} tags, got {value.shape}"
+            )
+        checked[key] = value.tolist()
+    return checked
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
@@ -37,6 +68,10 @@ class CRF(keras.layers.Layer):
 
     Args:
         num_tags: the number of tags `K`.
+        allowed: None, or hard constraints as a dict of booleans: `start`
+            `(K,)`, `transitions` `(K, K)` and `end` `(K,)` (see
+            `seqkeras.tags.allowed_transitions`). A forbidden transition
+            gets a score of -10,000, so no decoded sequence takes it.
         **kwargs: passed to `keras.layers.Layer`.
 
     Call arguments:
@@ -57,9 +92,10 @@ class CRF(keras.layers.Layer):
     ((2, 5, 3, 3), (2, 5))
     """
 
-    def __init__(self, num_tags, **kwargs):
+    def __init__(self, num_tags, *, allowed=None, **kwargs):
         super().__init__(**kwargs)
         self.num_tags = positive_int("num_tags", num_tags)
+        self.allowed = _check_allowed(allowed, self.num_tags)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -74,7 +110,18 @@ class CRF(keras.layers.Layer):
             shape=(k,), initializer="zeros", name="end_transitions"
         )
 
+    def _scores(self):
+        """Start, transition and end scores, forbidden ones pushed to -1e4."""
+        scores = [self.start_transitions, self.transitions, self.end_transitions]
+        if self.allowed is None:
+            return scores
+        return [
+            score + _NEVER * (1.0 - ops.cast(self.allowed[key], score.dtype))
+            for score, key in zip(scores, ("start", "transitions", "end"), strict=True)
+        ]
+
     def call(self, emissions, mask=None):
+        start, transitions, end = self._scores()
         emissions = ops.cast(emissions, self.compute_dtype)
         batch, time = ops.shape(emissions)[0], ops.shape(emissions)[1]
         if mask is None:
@@ -86,11 +133,11 @@ class CRF(keras.layers.Layer):
         first = ops.cast(ops.arange(time) == 0, emissions.dtype)[None, :, None]
         unary = (
             emissions
-            + first * self.start_transitions  # (batch, time, K)
-            + is_last[:, :, None] * self.end_transitions
+            + first * start  # (batch, time, K)
+            + is_last[:, :, None] * end
         )
         # At t = 0 there is no previous tag: every row gets the same scores.
-        pairwise = (1.0 - first[..., None]) * self.transitions  # (1, time, K, K)
+        pairwise = (1.0 - first[..., None]) * transitions  # (1, time, K, K)
         return unary[:, :, None, :] + pairwise  # (batch, time, K, K)
 
     def compute_mask(self, inputs, mask=None):
@@ -100,7 +147,11 @@ class CRF(keras.layers.Layer):
         return (*input_shape, self.num_tags)
 
     def get_config(self):
-        return {**super().get_config(), "num_tags": self.num_tags}
+        return {
+            **super().get_config(),
+            "num_tags": self.num_tags,
+            "allowed": self.allowed,
+        }
 
 
 def _time_major(x):
@@ -113,10 +164,6 @@ def _float_mask(potentials, mask):
         shape = ops.shape(potentials)
         return ops.ones((shape[0], shape[1]), dtype=potentials.dtype)
     return ops.cast(mask, potentials.dtype)
-
-
-# A transition score that no sequence takes (exp(-1e4) is 0 in float32).
-_NEVER = -1e4
 
 
 def _masked_potentials(potentials, mask):

@@ -49,6 +49,7 @@ def build_sequence_tagger(
     char_units=50,
     char_kernel_size=3,
     crf=False,
+    crf_constraints=None,
     dropout=0.5,
     word_dropout=0.0,
     recurrent_dropout=0.0,
@@ -75,6 +76,9 @@ def build_sequence_tagger(
         char_units: CNN filters or LSTM units per direction for characters.
         char_kernel_size: the character CNN's window.
         crf: end with a linear-chain CRF instead of a per-word softmax.
+        crf_constraints: transitions the CRF may never take (see
+            `seqkeras.tags.allowed_transitions` and the `CRF` layer's
+            `allowed`); None learns every transition's score.
         dropout: dropout on the word features and between layers.
         word_dropout: probability of replacing a training word by `[UNK]`.
         recurrent_dropout: dropout on the recurrent connections.
@@ -155,7 +159,9 @@ def build_sequence_tagger(
         x = keras.layers.Dropout(dropout, name="encoder_dropout")(x)
     if crf:
         emissions = keras.layers.Dense(num_tags, name="emissions")(x)
-        outputs = CRF(num_tags, name="crf")(emissions)  # (batch, time, K, K)
+        outputs = CRF(num_tags, allowed=crf_constraints, name="crf")(
+            emissions
+        )  # (batch, time, K, K)
     else:
         outputs = keras.layers.Dense(num_tags, activation="softmax", name="tagger")(x)
     model = keras.Model(inputs, outputs, name=name)

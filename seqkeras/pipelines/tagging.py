@@ -11,13 +11,25 @@ from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
 from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
 from seqkeras.pipelines.batching import sequence_dataset
-from seqkeras.tags import SCHEMES, conlleval_spans, split_tag, validate_tags
+from seqkeras.tags import (
+    SCHEMES,
+    allowed_transitions,
+    conlleval_spans,
+    split_tag,
+    validate_tags,
+)
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.words import WordEncoder, as_word_batch
 
 PREPROCESSING_FILE = "preprocessing.json"
 # Builder arguments the pipeline sets itself; users may pass the others.
-BUILDER_DECIDES = {"vocabulary_size", "num_tags", "char_vocabulary_size", "compile"}
+BUILDER_DECIDES = {
+    "vocabulary_size",
+    "num_tags",
+    "char_vocabulary_size",
+    "crf_constraints",
+    "compile",
+}
 _WORDS_SPEC = tf.RaggedTensorSpec([None, None], tf.string, ragged_rank=1)
 
 
@@ -64,6 +76,9 @@ class TaggingPipeline(Pipeline):
         lowercase: case-fold words before the lookup (characters keep case).
         digits_to_zero: write digits as 0 before the lookup.
         max_word_length: characters read per word by a character model.
+        constrain_crf: with a scheme and a CRF, forbid the transitions the
+            scheme rules out (`O` -> `I-PER` in IOB2), so that no predicted
+            sequence is invalid; False lets the CRF learn every transition.
         bucketing: batch training sentences of similar length together.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_sequence_tagger` (`units`,
@@ -95,6 +110,7 @@ class TaggingPipeline(Pipeline):
         lowercase=False,
         digits_to_zero=True,
         max_word_length=24,
+        constrain_crf=True,
         bucketing=True,
         seed=0,
         **model_kwargs,
@@ -119,6 +135,7 @@ class TaggingPipeline(Pipeline):
         self.lowercase = bool(lowercase)
         self.digits_to_zero = bool(digits_to_zero)
         self.max_word_length = positive_int("max_word_length", max_word_length)
+        self.constrain_crf = bool(constrain_crf)
         self.bucketing = bool(bucketing)
         self.model_kwargs = builder_arguments(
             build_sequence_tagger, model_kwargs, exclude=BUILDER_DECIDES
@@ -155,6 +172,7 @@ class TaggingPipeline(Pipeline):
             "lowercase": self.lowercase,
             "digits_to_zero": self.digits_to_zero,
             "max_word_length": self.max_word_length,
+            "constrain_crf": self.constrain_crf,
             "bucketing": self.bucketing,
             "seed": self.seed,
             **self.model_kwargs,
@@ -218,11 +236,16 @@ class TaggingPipeline(Pipeline):
         return self.encoder.vocabulary is not None
 
     def _build_model(self):
+        arguments = self.model_arguments
+        if arguments.get("crf") and self.scheme and self.constrain_crf:
+            arguments["crf_constraints"] = allowed_transitions(
+                self.tag_names, self.scheme
+            )
         return build_sequence_tagger(
             self.encoder.vocabulary_size,
             self.num_tags,
             char_vocabulary_size=self.encoder.char_vocabulary_size,
-            **self.model_arguments,
+            **arguments,
         )
 
     def _fit_callbacks(self, validation):

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.crf import (
     CRF,
     crf_decode,
@@ -129,3 +130,26 @@ def test_one_word_sentences():
         keras.ops.convert_to_numpy(crf_log_partition(potentials))[0], log_z, rtol=1e-5
     )
     assert keras.ops.convert_to_numpy(crf_decode(potentials))[0].tolist() == list(best)
+
+
+def test_constrained_decoding_never_takes_a_forbidden_transition():
+    from seqkeras.tags import allowed_transitions
+
+    tags = ["O", "B-PER", "I-PER"]
+    allowed = allowed_transitions(tags, "iob2")
+    crf = CRF(3, allowed=allowed)
+    crf.build((None, None, 3))
+    # Emissions that prefer I-PER everywhere: unconstrained, that is O I-PER...
+    emissions = np.array([[[0.0, 0.0, 3.0]] * 4], "float32")
+    decoded = keras.ops.convert_to_numpy(crf_decode(crf(emissions)))[0].tolist()
+    assert decoded == [1, 2, 2, 2]  # B-PER I-PER I-PER I-PER
+    log_z = keras.ops.convert_to_numpy(crf_log_partition(crf(emissions)))
+    assert np.isfinite(log_z).all()
+    assert CRF.from_config(crf.get_config()).allowed == allowed
+
+
+def test_bad_constraints_are_refused():
+    with pytest.raises(InvalidArgumentError, match="'transitions' must have shape"):
+        CRF(3, allowed={"start": [1] * 3, "transitions": [[1] * 2] * 2, "end": [1] * 3})
+    with pytest.raises(InvalidArgumentError, match="keys 'start'"):
+        CRF(3, allowed={"start": [1] * 3})

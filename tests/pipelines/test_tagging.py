@@ -189,3 +189,14 @@ def test_ensemble_averages_crf_potentials_and_exports(trained_crf, toy, tmp_path
     exported = ensemble.export(tmp_path / "ensemble")
     outputs, _ = serve_in_fresh_process(exported, ["in Rome we met Anna"], tmp_path)
     assert outputs["tags"] == [ensemble.predict_tags(["in Rome we met Anna"])[0]]
+
+
+def test_crf_is_constrained_by_the_scheme_unless_asked_not_to(trained_crf, toy):
+    allowed = trained_crf.model.get_layer("crf").allowed
+    o, i_per = TAGS.index("O"), TAGS.index("I-PER")
+    assert allowed["transitions"][o][i_per] is False
+    assert allowed["start"][i_per] is False
+    free = TaggingPipeline(TAGS, scheme="iob2", architecture="bilstm-crf",
+                           constrain_crf=False, units=4)  # fmt: skip
+    free.fit(toy[0].subset(50), epochs=1, verbose=0)
+    assert free.model.get_layer("crf").allowed is None
