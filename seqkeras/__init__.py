@@ -3,13 +3,17 @@
 The public API:
 
 - `seqkeras.datasets`: `load(name)`, the catalogue and the file registry;
-- `seqkeras.text`: `Vocabulary` and the in-graph `TextEncoder`;
-- `seqkeras.layers`: layers the builders use (forecast baselines, feedback);
-- `seqkeras.models`: builders such as `build_sentiment_classifier` and
-  `build_forecaster`;
+- `seqkeras.text`: `Vocabulary`, the in-graph `TextEncoder` and `WordEncoder`;
+- `seqkeras.tags`: tag schemes (IOB1, IOB2, IOBES): validation, conversion;
+- `seqkeras.metrics`: entity-level F1 as conlleval computes it, token accuracy;
+- `seqkeras.layers`: layers the builders use (forecast baselines, feedback,
+  the CRF, character features);
+- `seqkeras.models`: builders such as `build_sentiment_classifier`,
+  `build_sequence_tagger` and `build_forecaster`;
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
-- `seqkeras.plots`: training curves and confusion matrices.
+- `seqkeras.plots`: training curves, confusion matrices, forecasts, CRF
+  transitions.
 
 Names are imported on first use, so that `import seqkeras` (and the command
 line's `--help`) does not start TensorFlow.
@@ -27,13 +31,17 @@ _EXPORTS = {
     "pipelines": "seqkeras.pipelines",
     "plots": "seqkeras.plots",
     "text": "seqkeras.text",
+    "tags": "seqkeras.tags",
+    "metrics": "seqkeras.metrics",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
     "build_forecaster": "seqkeras.models",
     "build_sequence_classifier": "seqkeras.models",
+    "build_sequence_tagger": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
     "ForecastingPipeline": "seqkeras.pipelines",
     "SequenceClassifierPipeline": "seqkeras.pipelines",
+    "TaggingPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 

@@ -1,5 +1,26 @@
 """Layers and cells the course teaches, written with `keras.ops` only."""
 
+from seqkeras.layers.crf import (
+    CRF,
+    crf_decode,
+    crf_log_likelihood,
+    crf_log_partition,
+    crf_nll,
+    crf_sequence_score,
+)
 from seqkeras.layers.forecasting import BASELINES, Autoregressive, BaselineForecast
+from seqkeras.layers.words import CharacterEncoder, WordDropout
 
-__all__ = ["BASELINES", "Autoregressive", "BaselineForecast"]
+__all__ = [
+    "BASELINES",
+    "CRF",
+    "Autoregressive",
+    "BaselineForecast",
+    "CharacterEncoder",
+    "WordDropout",
+    "crf_decode",
+    "crf_log_likelihood",
+    "crf_log_partition",
+    "crf_nll",
+    "crf_sequence_score",
+]

@@ -10,6 +10,7 @@ from seqkeras.models.forecasting import (
 )
 from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
+from seqkeras.models.tagging import build_sequence_tagger, decode_tags
 
 __all__ = [
     "CELLS",
@@ -20,7 +21,9 @@ __all__ = [
     "build_linear_forecaster",
     "build_sentiment_classifier",
     "build_sequence_classifier",
+    "build_sequence_tagger",
     "class_probabilities",
+    "decode_tags",
     "recurrent_layer",
     "recurrent_stack",
 ]
