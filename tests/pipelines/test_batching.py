@@ -60,3 +60,33 @@ def test_bucketing_pads_much_less():
         )
     )
     assert bucketed < plain / 5
+
+
+def test_named_inputs_and_per_token_labels_stay_aligned_when_bucketed():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 9, size=70)
+    # Every value encodes its example and position, so misalignment shows.
+    words = [[100 * i + t + 1 for t in range(n)] for i, n in enumerate(lengths)]
+    ids = tf.ragged.constant(words, dtype=tf.int32)
+    chars = tf.RaggedTensor.from_row_lengths(
+        tf.stack([ids.flat_values, -ids.flat_values], axis=1), lengths
+    )  # (examples, None, 2)
+    tags = tf.ragged.constant([[w % 7 for w in row] for row in words], dtype=tf.int32)
+    dataset = sequence_dataset(
+        {"token_ids": ids, "char_ids": chars}, tags, batch_size=8, shuffle=True,
+        bucketing=True, pool_batches=3, seed=1, label_padding=-1,
+    )  # fmt: skip
+    seen = 0
+    for x, y in dataset:
+        token_ids, char_ids, y = (
+            x["token_ids"].numpy(),
+            x["char_ids"].numpy(),
+            y.numpy(),
+        )
+        real = token_ids > 0
+        np.testing.assert_array_equal(char_ids[..., 0], token_ids)
+        np.testing.assert_array_equal(char_ids[..., 1], -token_ids)
+        np.testing.assert_array_equal(y[real], token_ids[real] % 7)
+        assert (y[~real] == -1).all()
+        seen += len(token_ids)
+    assert seen == 70
