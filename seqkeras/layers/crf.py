@@ -176,7 +176,12 @@ def _masked_potentials(potentials, mask):
     mask = _float_mask(potentials, mask)[:, :, None, None]
     eye = ops.eye(ops.shape(potentials)[-1], dtype=potentials.dtype)
     identity = (1.0 - eye) * _NEVER  # (K, K): 0 on the diagonal
-    return mask * potentials + (1.0 - mask) * identity
+    potentials = mask * potentials + (1.0 - mask) * identity
+    # One more identity step at the end, so that the loops below always run
+    # at least once (TensorFlow's scan cannot stack zero steps of unknown
+    # batch size): it changes neither log Z nor the best path.
+    extra = ops.zeros_like(potentials[:, :1]) + identity
+    return ops.concatenate([potentials, extra], axis=1)
 
 
 def crf_log_partition(potentials, mask=None):
@@ -265,5 +270,5 @@ def crf_decode(potentials, mask=None):
         return previous, previous
 
     _, earlier = ops.scan(backward, last, pointers, reverse=True)  # (time-1, b)
-    tags = ops.concatenate([earlier, last[None, :]], axis=0)  # (time, batch)
-    return ops.transpose(tags)
+    tags = ops.concatenate([earlier, last[None, :]], axis=0)  # (time + 1, batch)
+    return ops.transpose(tags)[:, :-1]  # without the extra step

@@ -153,3 +153,17 @@ def test_bad_constraints_are_refused():
         CRF(3, allowed={"start": [1] * 3, "transitions": [[1] * 2] * 2, "end": [1] * 3})
     with pytest.raises(InvalidArgumentError, match="keys 'start'"):
         CRF(3, allowed={"start": [1] * 3})
+
+
+def test_one_step_batches_of_unknown_size_in_a_graph():
+    import tensorflow as tf
+
+    crf = tiny_crf()
+    spec = tf.TensorSpec([None, None, 3, 3])
+    decode = tf.function(crf_decode, input_signature=[spec])
+    partition = tf.function(crf_log_partition, input_signature=[spec])
+    potentials = crf(np.zeros((2, 1, 3), "float32"))
+    assert decode(potentials).shape == (2, 1)
+    np.testing.assert_allclose(
+        partition(potentials).numpy(), crf_log_partition(potentials), rtol=1e-6
+    )

@@ -105,6 +105,10 @@ def test_strings_and_word_lists_give_the_same_tags(trained_crf):
     )
     assert as_text == as_words
     assert as_text[1] == {"tokens": [], "tags": [], "entities": []}
+    assert (
+        trained_crf.predict(["", "  "])
+        == [{"tokens": [], "tags": [], "entities": []}] * 2
+    )
     assert trained_crf.predict("in Rome")[0]["tokens"] == ["in", "Rome"]
     assert trained_crf.predict_tags([["in", "Rome"]]) == [["O", "B-LOC"]]
 
