@@ -63,7 +63,7 @@ def main():
         serve(batch)["tags"].to_list()
     throughput = 256 * args.batches / (time.perf_counter() - start)
     record(
-        "tagging_serving",
+        "tagging_serving" + ("_saved_pipeline" if args.pipeline else ""),
         {
             "pipeline": args.pipeline or f"{CONFIG}, one epoch",
             "architecture": pipeline.get_config(),
