@@ -698,7 +698,7 @@ def _datasets(args):
 
     if args.action == "list":
         mirror = registry.mirror_location()
-        print(f"{'name':18} {'task':10} {'source':28} description")
+        print(f"{'name':18} {'task':12} {'source':28} description")
         for info in datasets.catalogue():
             if info.embedded:
                 source = "embedded"
@@ -706,7 +706,7 @@ def _datasets(args):
                 spec = registry.get_remote_file(info.files[0])
                 cached = registry.cached_path(spec).exists()
                 source = spec.filename + (" (cached)" if cached else "")
-            print(f"{info.name:18} {info.task:10} {source:28} {info.description}")
+            print(f"{info.name:18} {info.task:12} {source:28} {info.description}")
         print(f"\nmirror ({registry.MIRROR_VARIABLE}): {mirror or 'not set'}")
         print(f"cache: {registry.default_cache_dir()}")
         return 0

@@ -18,6 +18,7 @@ import functools
 from collections.abc import Callable
 
 from seqkeras.datasets import registry
+from seqkeras.datasets.dates import load_dates
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
 from seqkeras.datasets.series import (
@@ -40,6 +41,13 @@ from seqkeras.datasets.text import (
     TextClassificationData,
     load_sst,
     parse_sst_tree,
+)
+from seqkeras.datasets.translation import (
+    SentencePairs,
+    TranslationData,
+    load_spa_eng,
+    read_tab_pairs,
+    split_by_source,
 )
 from seqkeras.errors import UnknownDatasetError
 
@@ -106,6 +114,20 @@ _CATALOGUE = {
             description="CoNLL-2003 English Penn Treebank part-of-speech tags",
         ),
         DatasetInfo(
+            "spa-eng",
+            "translation",
+            functools.partial(load_spa_eng, max_length=20),
+            files=("spa-eng",),
+            description="Tatoeba English -> Spanish, at most 20 words a side",
+        ),
+        DatasetInfo(
+            "dates",
+            "translation",
+            load_dates,
+            description="human-readable dates -> YYYY-MM-DD, generated "
+            "(embedded, no download)",
+        ),
+        DatasetInfo(
             "seattle-weather",
             "series",
             load_seattle_weather,
@@ -156,9 +178,11 @@ __all__ = [
     "DatasetInfo",
     "LabelledTexts",
     "RemoteFile",
+    "SentencePairs",
     "TaggedSentences",
     "TaggingData",
     "TextClassificationData",
+    "TranslationData",
     "TimeSeries",
     "catalogue",
     "fetch",
@@ -167,13 +191,17 @@ __all__ = [
     "load",
     "load_conll2003",
     "load_csv_series",
+    "load_dates",
     "load_seattle_temps",
     "load_seattle_weather",
     "load_sentiment_sample",
+    "load_spa_eng",
     "load_sst",
     "load_stocks",
     "parse_conll",
     "parse_sst_tree",
     "read_conll",
+    "read_tab_pairs",
     "registry",
+    "split_by_source",
 ]

@@ -94,6 +94,17 @@ REMOTE_FILES = {
             licence="Reuters RCV1 text; research use",
         ),
         RemoteFile(
+            name="spa-eng",
+            origin="http://storage.googleapis.com/download.tensorflow.org/data/"
+            "spa-eng.zip",
+            filename="spa-eng.zip",
+            # No published checksum; a mirror's SHA256SUMS vouches for it.
+            sha256=None,
+            extract="zip",
+            description="Tatoeba English-Spanish sentence pairs (118,964)",
+            licence="CC BY 2.0 (Tatoeba)",
+        ),
+        RemoteFile(
             name="tinyshakespeare",
             origin="https://raw.githubusercontent.com/karpathy/char-rnn/master/"
             "data/tinyshakespeare/input.txt",
