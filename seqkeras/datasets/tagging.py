@@ -17,9 +17,8 @@ tags (column 2).
 import dataclasses
 import pathlib
 
-import numpy as np
-
 from seqkeras.datasets import registry
+from seqkeras.datasets.splits import Examples, Splits
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.tags import validate_tags
 
@@ -27,7 +26,7 @@ DOCSTART = "-DOCSTART-"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TaggedSentences:
+class TaggedSentences(Examples):
     """Sentences as lists of words, with one tag per word.
 
     Args:
@@ -78,19 +77,14 @@ class TaggedSentences:
         tags = {tag for sentence in self.tags for tag in sentence}
         return tuple(sorted(tags, key=lambda tag: (tag != "O", tag)))
 
-    def subset(self, size, seed=0):
-        """Returns `size` sentences drawn without replacement (all if fewer)."""
-        if size is None or size >= len(self):
-            return self
-        rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(self), size=size, replace=False))
+    def _take(self, index):
         return TaggedSentences(
             [self.tokens[i] for i in index], [self.tags[i] for i in index]
         )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TaggingData:
+class TaggingData(Splits):
     """A tagging data set with its standard splits.
 
     Args:
@@ -110,21 +104,10 @@ class TaggingData:
     scheme: str | None = None
     description: str = ""
 
-    def subset(self, train=None, validation=None, test=None, seed=0):
-        """Returns a smaller copy (for quick runs): at most that many per split."""
-        return dataclasses.replace(
-            self,
-            train=self.train.subset(train, seed),
-            validation=self.validation.subset(validation, seed),
-            test=self.test.subset(test, seed),
-        )
-
     def summary(self):
         """One line: name, split sizes and tags."""
         return (
-            f"{self.name}: {len(self.train):,} train / "
-            f"{len(self.validation):,} validation / {len(self.test):,} test "
-            f"sentences, {len(self.tag_names)} tags"
+            f"{self.name}: {self.split_sizes('sentences')}, {len(self.tag_names)} tags"
         )
 
 

@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from seqkeras.datasets import registry
+from seqkeras.datasets.splits import Examples, Splits
 from seqkeras.errors import InvalidInputError
 
 SST5_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
@@ -21,7 +22,7 @@ SST2_LABELS = ("negative", "positive")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class LabelledTexts:
+class LabelledTexts(Examples):
     """Texts with one integer label each.
 
     Args:
@@ -45,17 +46,12 @@ class LabelledTexts:
     def __len__(self):
         return len(self.texts)
 
-    def subset(self, size, seed=0):
-        """Returns `size` examples drawn without replacement (all if fewer)."""
-        if size is None or size >= len(self):
-            return self
-        rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(self), size=size, replace=False))
+    def _take(self, index):
         return LabelledTexts([self.texts[i] for i in index], self.labels[index])
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TextClassificationData:
+class TextClassificationData(Splits):
     """A text-classification data set with its standard splits.
 
     Args:
@@ -76,22 +72,9 @@ class TextClassificationData:
     def num_classes(self):
         return len(self.label_names)
 
-    def subset(self, train=None, validation=None, test=None, seed=0):
-        """Returns a smaller copy (for quick runs): at most that many per split."""
-        return dataclasses.replace(
-            self,
-            train=self.train.subset(train, seed),
-            validation=self.validation.subset(validation, seed),
-            test=self.test.subset(test, seed),
-        )
-
     def summary(self):
         """One line: name, split sizes and classes."""
-        return (
-            f"{self.name}: {len(self.train):,} train / "
-            f"{len(self.validation):,} validation / {len(self.test):,} test, "
-            f"classes {list(self.label_names)}"
-        )
+        return f"{self.name}: {self.split_sizes()}, classes {list(self.label_names)}"
 
 
 # Penn Treebank escapes, undone so that the texts read like raw text and

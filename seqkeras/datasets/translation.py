@@ -14,15 +14,14 @@ import dataclasses
 import hashlib
 import pathlib
 
-import numpy as np
-
 from seqkeras._validation import positive_int
 from seqkeras.datasets import registry
+from seqkeras.datasets.splits import Examples, Splits
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class SentencePairs:
+class SentencePairs(Examples):
     """Source texts with one target text each.
 
     Args:
@@ -45,19 +44,14 @@ class SentencePairs:
     def __len__(self):
         return len(self.sources)
 
-    def subset(self, size, seed=0):
-        """Returns `size` pairs drawn without replacement (all if fewer)."""
-        if size is None or size >= len(self):
-            return self
-        rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(self), size=size, replace=False))
+    def _take(self, index):
         return SentencePairs(
             [self.sources[i] for i in index], [self.targets[i] for i in index]
         )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TranslationData:
+class TranslationData(Splits):
     """A translation data set with its splits.
 
     Args:
@@ -75,21 +69,11 @@ class TranslationData:
     target_language: str = "target"
     description: str = ""
 
-    def subset(self, train=None, validation=None, test=None, seed=0):
-        """Returns a smaller copy (for quick runs): at most that many per split."""
-        return dataclasses.replace(
-            self,
-            train=self.train.subset(train, seed),
-            validation=self.validation.subset(validation, seed),
-            test=self.test.subset(test, seed),
-        )
-
     def summary(self):
         """One line: name, languages and split sizes."""
         return (
             f"{self.name}: {self.source_language} -> {self.target_language}, "
-            f"{len(self.train):,} train / {len(self.validation):,} validation / "
-            f"{len(self.test):,} test pairs"
+            f"{self.split_sizes('pairs')}"
         )
 
 
