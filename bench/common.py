@@ -11,6 +11,7 @@ import pathlib
 import platform
 import shlex
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -56,3 +57,36 @@ def record(name, figures):
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return result
+
+
+def time_serving(serve, texts, fetch, *, single=500, batches=20, batch_size=256):
+    """Times a SavedModel signature on raw strings, one at a time and batched.
+
+    Args:
+        serve: the signature, called with a `(batch,)` `tf.string` tensor.
+        texts: inputs, cycled through.
+        fetch: turns the signature's outputs into Python values (so that the
+            timing includes reading the result).
+        single: one-text calls to time; batches: calls at `batch_size`.
+
+    Returns:
+        `(latencies_ms, texts_per_second_batched)`.
+    """
+    import tensorflow as tf
+
+    for text in texts[:20]:  # warm-up
+        fetch(serve(tf.constant([text])))
+    latencies = []
+    for i in range(single):
+        one = tf.constant([texts[i % len(texts)]])
+        start = time.perf_counter()
+        fetch(serve(one))
+        latencies.append((time.perf_counter() - start) * 1000)
+    batch = tf.constant(
+        (list(texts) * (batch_size // max(len(texts), 1) + 1))[:batch_size]
+    )
+    fetch(serve(batch))
+    start = time.perf_counter()
+    for _ in range(batches):
+        fetch(serve(batch))
+    return latencies, batch_size * batches / (time.perf_counter() - start)

@@ -11,12 +11,11 @@ over SST-2 test sentences) and batches of 256 (sentences per second).
 import argparse
 import statistics
 import tempfile
-import time
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (ops used by the export)
-from common import record
+from common import record, time_serving
 from sst2_accuracy import CONFIGS
 
 from seqkeras import datasets
@@ -38,20 +37,13 @@ def main():
     serve = saved_model.serve
 
     texts = list(data.test.texts)
-    for text in texts[:20]:  # warm-up
-        serve(tf.constant([text]))
-    latencies = []
-    for i in range(args.single):
-        one = tf.constant([texts[i % len(texts)]])
-        start = time.perf_counter()
-        serve(one)["probabilities"].numpy()
-        latencies.append((time.perf_counter() - start) * 1000)
-    batch = tf.constant((texts * 2)[:256])
-    serve(batch)
-    start = time.perf_counter()
-    for _ in range(args.batches):
-        serve(batch)["probabilities"].numpy()
-    throughput = 256 * args.batches / (time.perf_counter() - start)
+    latencies, throughput = time_serving(
+        serve,
+        texts,
+        lambda out: out["probabilities"].numpy(),
+        single=args.single,
+        batches=args.batches,
+    )
     record(
         "serving_latency",
         {

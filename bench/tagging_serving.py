@@ -14,12 +14,11 @@ latency) and batches of 256 (sentences per second).
 import argparse
 import statistics
 import tempfile
-import time
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (ops used by the export)
-from common import record
+from common import record, time_serving
 from conll_tagging import CONFIGS
 
 from seqkeras import datasets
@@ -48,20 +47,13 @@ def main():
     serve = saved_model.serve
 
     texts = [" ".join(words) for words in data.test.tokens]
-    for text in texts[:20]:  # warm-up
-        serve(tf.constant([text]))
-    latencies = []
-    for i in range(args.single):
-        one = tf.constant([texts[i % len(texts)]])
-        start = time.perf_counter()
-        serve(one)["tags"].to_list()
-        latencies.append((time.perf_counter() - start) * 1000)
-    batch = tf.constant((texts * 2)[:256])
-    serve(batch)
-    start = time.perf_counter()
-    for _ in range(args.batches):
-        serve(batch)["tags"].to_list()
-    throughput = 256 * args.batches / (time.perf_counter() - start)
+    latencies, throughput = time_serving(
+        serve,
+        texts,
+        lambda out: out["tags"].to_list(),
+        single=args.single,
+        batches=args.batches,
+    )
     record(
         "tagging_serving" + ("_saved_pipeline" if args.pipeline else ""),
         {
