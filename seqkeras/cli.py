@@ -347,14 +347,51 @@ def _split(series, args):
     return series.split(*_fractions(args))
 
 
+MODEL_OPTIONS = (
+    "units",
+    "num_layers",
+    "embedding_dim",
+    "char_encoder",
+    "dropout",
+    "word_dropout",
+    "learning_rate",
+    "clipnorm",
+)
+
+
 def _model_overrides(args):
-    overrides = {
-        "units": args.units,
-        "num_layers": args.num_layers,
-        "dropout": args.dropout,
-        "learning_rate": args.learning_rate,
+    """The model options given on the command line (those left out: None)."""
+    values = {name: getattr(args, name, None) for name in MODEL_OPTIONS}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _load_task_data(args, task, default_epochs):
+    """Refuses an existing run, loads `--dataset` for `task`; returns the data
+    (a slice with --quick) and the number of epochs."""
+    from seqkeras import datasets
+
+    _prepare_out(args)
+    datasets.get_info(args.dataset, task=task)
+    data = datasets.load(args.dataset)
+    if args.quick:
+        data = data.subset(**QUICK_SIZES)
+    return data, args.epochs or (1 if args.quick else default_epochs)
+
+
+def _train_and_evaluate(pipeline, data, args, epochs, task):
+    """Fits on train / validation; returns the metrics dict, or the exit
+    status of an interrupted run."""
+    print(data.summary())
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
+    return {
+        "task": task,
+        "dataset": data.name,
+        "model": args.model,
+        "test": pipeline.evaluate(data.test),
+        "validation": pipeline.evaluate(data.validation),
     }
-    return {k: v for k, v in overrides.items() if v is not None}
 
 
 def _train_forecast(args):
@@ -481,23 +518,10 @@ def _train_classifier(args):
 
 
 def _train_sentiment(args):
-    from seqkeras import datasets, plots
+    from seqkeras import plots
     from seqkeras.pipelines import SentimentPipeline
 
-    _prepare_out(args)
-    datasets.get_info(args.dataset, task="sentiment")
-    data = datasets.load(args.dataset)
-    if args.quick:
-        data = data.subset(**QUICK_SIZES)
-    epochs = args.epochs or (1 if args.quick else 10)
-    overrides = {
-        "units": args.units,
-        "num_layers": args.num_layers,
-        "embedding_dim": args.embedding_dim,
-        "dropout": args.dropout,
-        "learning_rate": args.learning_rate,
-        "clipnorm": args.clipnorm,
-    }
+    data, epochs = _load_task_data(args, "sentiment", default_epochs=10)
     pipeline = SentimentPipeline(
         data.label_names,
         architecture=args.model,
@@ -505,20 +529,12 @@ def _train_sentiment(args):
         min_count=args.min_count,
         bucketing=not args.no_bucketing,
         seed=args.seed,
-        **{k: v for k, v in overrides.items() if v is not None},
+        **_model_overrides(args),
     )
-    print(data.summary())
-    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
-    if interrupted:
-        return interrupted
-    test = pipeline.evaluate(data.test)
-    metrics = {
-        "task": "sentiment",
-        "dataset": data.name,
-        "model": args.model,
-        "test": test,
-        "validation": pipeline.evaluate(data.validation),
-    }
+    metrics = _train_and_evaluate(pipeline, data, args, epochs, "sentiment")
+    if not isinstance(metrics, dict):
+        return metrics
+    test = metrics["test"]
     figures = {
         "confusion_matrix.png": plots.plot_confusion_matrix(
             test["confusion_matrix"], data.label_names, title=f"{data.name} test"
@@ -534,24 +550,10 @@ def _train_sentiment(args):
 
 
 def _train_tag(args):
-    from seqkeras import datasets, plots
+    from seqkeras import plots
     from seqkeras.pipelines import TaggingPipeline
 
-    _prepare_out(args)
-    datasets.get_info(args.dataset, task="tagging")
-    data = datasets.load(args.dataset)
-    if args.quick:
-        data = data.subset(**QUICK_SIZES)
-    epochs = args.epochs or (1 if args.quick else 30)
-    overrides = {
-        "units": args.units,
-        "num_layers": args.num_layers,
-        "embedding_dim": args.embedding_dim,
-        "char_encoder": args.char_encoder,
-        "dropout": args.dropout,
-        "word_dropout": args.word_dropout,
-        "learning_rate": args.learning_rate,
-    }
+    data, epochs = _load_task_data(args, "tagging", default_epochs=30)
     pipeline = TaggingPipeline(
         data.tag_names,
         scheme=data.scheme,
@@ -559,20 +561,12 @@ def _train_tag(args):
         min_count=args.min_count,
         lowercase=args.lowercase,
         seed=args.seed,
-        **{k: v for k, v in overrides.items() if v is not None},
+        **_model_overrides(args),
     )
-    print(data.summary())
-    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
-    if interrupted:
-        return interrupted
-    test = pipeline.evaluate(data.test)
-    metrics = {
-        "task": "tagging",
-        "dataset": data.name,
-        "model": args.model,
-        "test": test,
-        "validation": pipeline.evaluate(data.validation),
-    }
+    metrics = _train_and_evaluate(pipeline, data, args, epochs, "tagging")
+    if not isinstance(metrics, dict):
+        return metrics
+    test = metrics["test"]
     figures = {}
     if "per_type" in test:
         per_type = {kind: s["f1"] for kind, s in test["per_type"].items()}
