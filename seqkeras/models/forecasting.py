@@ -233,9 +233,8 @@ def build_forecaster(
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+            output_dropout=True,
         )  # (batch, units), or (batch, 2 * units) if bidirectional
-        if dropout:
-            x = keras.layers.Dropout(dropout, name="encoder_dropout")(x)
         x = keras.layers.Dense(horizon * num_targets, name="forecast_dense")(x)
         outputs = keras.layers.Reshape((horizon, num_targets), name="forecast")(x)
     model = keras.Model(window, outputs, name=name)
@@ -284,9 +283,8 @@ def build_sequence_classifier(
         num_layers=num_layers,
         bidirectional=bidirectional,
         dropout=dropout,
+        output_dropout=True,
     )
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="encoder_dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(
         x
     )

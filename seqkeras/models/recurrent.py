@@ -77,6 +77,7 @@ def recurrent_stack(
     dropout=0.0,
     recurrent_dropout=0.0,
     return_sequences=False,
+    output_dropout=False,
     name_prefix="encoder",
 ):
     """Applies `num_layers` recurrent layers to `x`; returns the last output.
@@ -95,6 +96,8 @@ def recurrent_stack(
         dropout: dropout rate between layers.
         recurrent_dropout: see `recurrent_layer`.
         return_sequences: whether the last layer returns every step.
+        output_dropout: also apply `dropout` to the last layer's output
+            (layer `f"{name_prefix}_dropout"`), before the model's head.
         name_prefix: layers are named `f"{name_prefix}_{cell}_{i}"`.
     """
     if isinstance(units, int):
@@ -118,4 +121,6 @@ def recurrent_stack(
         x = layer(x)  # (batch, time, units) or (batch, units) for the last
         if dropout and not last:
             x = keras.layers.Dropout(dropout, name=f"{name_prefix}_dropout_{i}")(x)
+    if dropout and output_dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name_prefix}_dropout")(x)
     return x

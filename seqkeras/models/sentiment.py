@@ -117,9 +117,8 @@ def build_sentiment_classifier(
             bidirectional=bidirectional,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
+            output_dropout=True,
         )  # (batch, units), or (batch, 2 * units) if bidirectional
-        if dropout:
-            x = keras.layers.Dropout(dropout, name="encoder_dropout")(x)
     binary = num_classes == 2
     outputs = keras.layers.Dense(
         1 if binary else num_classes,

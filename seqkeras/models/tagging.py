@@ -154,9 +154,8 @@ def build_sequence_tagger(
         dropout=dropout,
         recurrent_dropout=recurrent_dropout,
         return_sequences=True,
+        output_dropout=True,
     )  # (batch, time, units), or 2 * units if bidirectional
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="encoder_dropout")(x)
     if crf:
         emissions = keras.layers.Dense(num_tags, name="emissions")(x)
         outputs = CRF(num_tags, allowed=crf_constraints, name="crf")(

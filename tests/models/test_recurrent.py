@@ -58,3 +58,12 @@ def test_only_the_last_layer_may_drop_the_sequence():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(InvalidArgumentError, match=message):
         recurrent_stack(keras.Input((None, 4)), **kwargs)
+
+
+def test_output_dropout_is_one_named_layer_after_the_stack():
+    inputs = keras.Input((None, 3))
+    x = recurrent_stack(inputs, units=4, num_layers=2, dropout=0.2, output_dropout=True)
+    names = [layer.name for layer in keras.Model(inputs, x).layers]
+    assert names[-2:] == ["encoder_lstm_1", "encoder_dropout"]
+    x = recurrent_stack(inputs, units=4, dropout=0.0, output_dropout=True)
+    assert keras.Model(inputs, x).layers[-1].name == "encoder_lstm_0"
