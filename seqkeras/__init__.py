@@ -5,11 +5,14 @@ The public API:
 - `seqkeras.datasets`: `load(name)`, the catalogue and the file registry;
 - `seqkeras.text`: `Vocabulary`, the in-graph `TextEncoder` and `WordEncoder`;
 - `seqkeras.tags`: tag schemes (IOB1, IOB2, IOBES): validation, conversion;
-- `seqkeras.metrics`: entity-level F1 as conlleval computes it, token accuracy;
+- `seqkeras.metrics`: entity-level F1 as conlleval computes it, token
+  accuracy, BLEU and chrF (sacrebleu), exact match;
 - `seqkeras.layers`: layers the builders use (forecast baselines, feedback,
-  the CRF, character features);
+  the CRF, character features, attention);
 - `seqkeras.models`: builders such as `build_sentiment_classifier`,
-  `build_sequence_tagger` and `build_forecaster`;
+  `build_sequence_tagger`, `build_translator` and `build_forecaster`;
+- `seqkeras.decoding`: greedy, sampling and beam search for any step
+  function;
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
 - `seqkeras.plots`: training curves, confusion matrices, forecasts, CRF
@@ -33,15 +36,18 @@ _EXPORTS = {
     "text": "seqkeras.text",
     "tags": "seqkeras.tags",
     "metrics": "seqkeras.metrics",
+    "decoding": "seqkeras.decoding",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
     "build_forecaster": "seqkeras.models",
     "build_sequence_classifier": "seqkeras.models",
     "build_sequence_tagger": "seqkeras.models",
+    "build_translator": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
     "ForecastingPipeline": "seqkeras.pipelines",
     "SequenceClassifierPipeline": "seqkeras.pipelines",
     "TaggingPipeline": "seqkeras.pipelines",
+    "TranslationPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 

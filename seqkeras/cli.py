@@ -4,8 +4,11 @@
     seqkeras train forecast --dataset seattle-temps --model lstm \
         --input-width 24 --horizon 24 --out runs/temps
     seqkeras train weather-classifier --model lstm --out runs/weather
+    seqkeras train translate --dataset dates --model seq2seq-attention \
+        --out runs/dates
     seqkeras evaluate runs/sst2
     seqkeras predict runs/sst2 "A gorgeous, witty film."
+    seqkeras predict runs/spa-eng "Do you have a pet?" --beam-width 4
     seqkeras datasets list
     seqkeras datasets fetch sst2
 
@@ -98,6 +101,7 @@ def build_parser():
     _add_forecast_parser(tasks)
     _add_classifier_parser(tasks)
     _add_tag_parser(tasks)
+    _add_translate_parser(tasks)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained run")
     evaluate.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
@@ -114,6 +118,12 @@ def build_parser():
     predict.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
     predict.add_argument("inputs", nargs="+", metavar="TEXT")
     predict.add_argument("--json", action="store_true", help="print JSON lines")
+    predict.add_argument(
+        "--beam-width",
+        type=_positive_int,
+        default=None,
+        help="translation: beam search of this width (default: greedy)",
+    )
 
     datasets = commands.add_parser("datasets", help="list or download data sets")
     actions = datasets.add_subparsers(dest="action", required=True)
@@ -246,6 +256,37 @@ def _add_tag_parser(tasks):
     )
 
 
+def _add_translate_parser(tasks):
+    from seqkeras.models.translation import PRESETS
+
+    parser = tasks.add_parser(
+        "translate", help="sequence to sequence: an encoder-decoder translator"
+    )
+    parser.add_argument(
+        "--dataset",
+        default="dates",
+        help="a translation data set: dates (embedded) or spa-eng",
+    )
+    parser.add_argument("--model", default="seq2seq-attention", choices=list(PRESETS))
+    _add_common_training_arguments(parser, epochs_default=10, batch_size=64)
+    model = parser.add_argument_group("model and preprocessing")
+    model.add_argument("--cell", choices=["simple_rnn", "gru", "lstm"], default=None)
+    model.add_argument("--units", type=_positive_int, default=None)
+    model.add_argument("--num-layers", type=_positive_int, default=None)
+    model.add_argument("--bidirectional", action="store_true", default=None)
+    model.add_argument("--embedding-dim", type=_positive_int, default=None)
+    model.add_argument("--dropout", type=float, default=None)
+    model.add_argument("--learning-rate", type=float, default=None)
+    model.add_argument("--max-vocabulary-size", type=_positive_int, default=20000)
+    model.add_argument("--min-count", type=_positive_int, default=1)
+    model.add_argument(
+        "--beam-width",
+        type=_positive_int,
+        default=4,
+        help="beam of the test scores and of the exported translate_beam",
+    )
+
+
 # === train ===
 
 
@@ -348,6 +389,8 @@ def _split(series, args):
 
 
 MODEL_OPTIONS = (
+    "cell",
+    "bidirectional",
     "units",
     "num_layers",
     "embedding_dim",
@@ -590,11 +633,61 @@ def _train_tag(args):
     return 0
 
 
+def _train_translate(args):
+    from seqkeras import plots
+    from seqkeras.pipelines import TranslationPipeline
+
+    data, epochs = _load_task_data(args, "translation", default_epochs=10)
+    pipeline = TranslationPipeline(
+        architecture=args.model,
+        max_vocabulary_size=args.max_vocabulary_size,
+        min_count=args.min_count,
+        beam_width=args.beam_width,
+        seed=args.seed,
+        **_model_overrides(args),
+    )
+    print(data.summary())
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
+    test = pipeline.evaluate(data.test, method="greedy")
+    test_beam = pipeline.evaluate(data.test, method="beam")
+    metrics = {
+        "task": "translation",
+        "dataset": data.name,
+        "model": args.model,
+        "test": test,
+        "test_beam": test_beam,
+        "validation": pipeline.evaluate(data.validation),
+    }
+    example = data.test.sources[0]
+    [detail] = pipeline.translate_with_attention([example])
+    figures = {}
+    if pipeline.has_attention:
+        figures["attention.png"] = plots.plot_attention(
+            detail["attention"],
+            detail["source_tokens"],
+            detail["target_tokens"],
+            title=f"{example} -> {detail['translation']}",
+        )
+    _finish(pipeline, args, metrics, figures)
+    print(f"{example!r} -> {detail['translation']!r}")
+    print(
+        f"test BLEU {test['bleu']:.2f} greedy, {test_beam['bleu']:.2f} beam "
+        f"{args.beam_width}; exact match {test['exact_match']:.4f} greedy, "
+        f"{test_beam['exact_match']:.4f} beam; {test['num_sentences']:,} sentences; "
+        f"trained in {pipeline.train_seconds:.0f} s "
+        f"({pipeline.examples_per_second:,.0f} pairs/s)"
+    )
+    return 0
+
+
 RUN_FILES = (
     "checkpoints", "logs", "saved_model", "model.keras", "pipeline.json",
     "preprocessing.json", "metrics.json", "history.json", "training_curves.png",
     "confusion_matrix.png", "forecasts.png", "error_per_horizon.png",
-    "model_comparison.png", "entity_f1.png",
+    "model_comparison.png", "entity_f1.png", "source_preprocessing.json",
+    "target_preprocessing.json", "attention.png",
 )  # fmt: skip
 
 
@@ -664,6 +757,18 @@ def _predict(args):
             "numbers, not text: use `seqkeras evaluate`, or call "
             "`load_pipeline(...).predict(windows)` or the SavedModel's `serve`."
         )
+    if pipeline.task == "translation":
+        method, options = "greedy", {}
+        if args.beam_width:
+            method, options = "beam", {"beam_width": args.beam_width}
+        translations = pipeline.translate(args.inputs, method=method, **options)
+        for text, translation in zip(args.inputs, translations, strict=True):
+            if args.json:
+                line = {"input": text, "translation": translation}
+                print(json.dumps(line, ensure_ascii=False))
+            else:
+                print(translation)
+        return 0
     if pipeline.task == "tagging":
         for result in pipeline.predict(args.inputs):
             if args.json:
@@ -724,6 +829,7 @@ TRAINERS = {
     "forecast": _train_forecast,
     "weather-classifier": _train_classifier,
     "tag": _train_tag,
+    "translate": _train_translate,
 }
 COMMANDS = {
     "train": lambda args: TRAINERS[args.task](args),

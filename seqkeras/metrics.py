@@ -1,4 +1,5 @@
-"""Scores for tagging: entity-level precision, recall and F1, token accuracy.
+"""Scores: entity-level F1 and token accuracy (tagging), BLEU, chrF and exact
+match (translation).
 
 Entity scores follow the CoNLL `conlleval` script: entities are read from
 the gold and predicted tags of each sentence with `conlleval_spans`, and a
@@ -17,6 +18,16 @@ Example:
 (0.5, 0.5, 0.5)
 >>> token_accuracy(gold, predicted)
 0.75
+
+Translation is scored with sacrebleu on detokenised text, against one or
+more references per sentence:
+
+>>> hypotheses = ["¿tienes una mascota?", "hace frío."]
+>>> references = [["¿Tienes una mascota?"], ["Hace frío.", "Hace mucho frío."]]
+>>> round(corpus_bleu(hypotheses, references), 1)
+100.0
+>>> exact_match(["2011-03-25", "2011-03-26"], [["2011-03-25"], ["2011-03-27"]])
+0.5
 """
 
 import collections
@@ -112,3 +123,65 @@ def token_accuracy(gold, predicted):
         for g, p in zip(gold_tags, predicted_tags, strict=True)
     )
     return _ratio(correct, total)
+
+
+def _reference_streams(hypotheses, references):
+    """sacrebleu's layout: one list per reference slot, '' where a sentence
+    has fewer references than the most any sentence has."""
+    hypotheses = [str(h) for h in hypotheses]
+    references = [
+        [r] if isinstance(r, str) else [str(x) for x in r] for r in references
+    ]
+    if len(hypotheses) != len(references):
+        raise InvalidInputError(
+            f"Got {len(hypotheses)} hypotheses but references for "
+            f"{len(references)} sentences: pass one list of references each."
+        )
+    for i, refs in enumerate(references):
+        if not refs:
+            raise InvalidInputError(f"Sentence {i} has no reference translation.")
+    slots = max((len(refs) for refs in references), default=0)
+    streams = [
+        [refs[k] if k < len(refs) else "" for refs in references] for k in range(slots)
+    ]
+    return hypotheses, streams
+
+
+def corpus_bleu(hypotheses, references, *, lowercase=True):
+    """Corpus BLEU (0-100) with sacrebleu's standard settings (13a tokenizer,
+    exponential smoothing).
+
+    Args:
+        hypotheses: detokenised output sentences.
+        references: for each hypothesis a reference string or a list of them
+            (their number may vary).
+        lowercase: ignore case (the pipelines case-fold their text, so their
+            output has no capitals to match).
+    """
+    import sacrebleu
+
+    hypotheses, streams = _reference_streams(hypotheses, references)
+    return float(sacrebleu.corpus_bleu(hypotheses, streams, lowercase=lowercase).score)
+
+
+def corpus_chrf(hypotheses, references, *, lowercase=True):
+    """Corpus chrF (0-100, character 6-grams, sacrebleu's defaults); arguments
+    as `corpus_bleu`."""
+    import sacrebleu
+
+    hypotheses, streams = _reference_streams(hypotheses, references)
+    metric = sacrebleu.metrics.CHRF(lowercase=lowercase)
+    return float(metric.corpus_score(hypotheses, streams).score)
+
+
+def exact_match(hypotheses, references):
+    """The fraction of hypotheses equal to one of their references (after
+    stripping surrounding white space)."""
+    hypotheses, streams = _reference_streams(hypotheses, references)
+    if not hypotheses:
+        return 0.0
+    hits = sum(
+        h.strip() in {stream[i].strip() for stream in streams if stream[i]}
+        for i, h in enumerate(hypotheses)
+    )
+    return hits / len(hypotheses)

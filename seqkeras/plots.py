@@ -1,5 +1,5 @@
-"""Plots: training curves, confusion matrices, forecasts, model comparisons and
-CRF transitions.
+"""Plots: training curves, confusion matrices, forecasts, model comparisons,
+CRF transitions and attention maps.
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -202,5 +202,43 @@ def plot_transitions(transitions, tag_names, *, title=None):
     ax.set_ylabel("previous tag")
     fig.colorbar(image, ax=ax, label="transition score")
     ax.set_title(title or "CRF transition scores")
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(weights, source_tokens, target_tokens, *, title=None, ax=None):
+    """An attention map: which source words each generated word looked at.
+
+    Row i shows the weights the decoder gave the source words while it
+    produced target word i; each row sums to 1. A translation that follows
+    the source's word order gives a diagonal.
+
+    Args:
+        weights: `(len(target_tokens), len(source_tokens))` attention weights.
+        source_tokens: the source words (columns).
+        target_tokens: the generated words (rows), `[END]` included.
+        title: the figure's title.
+        ax: draw into this matplotlib axes instead of a new figure.
+    """
+    weights = np.asarray(weights, dtype="float64")
+    expected = (len(target_tokens), len(source_tokens))
+    if weights.shape != expected:
+        raise ValueError(
+            f"Expected attention weights of shape {expected} (target words x "
+            f"source words), got {weights.shape}."
+        )
+    if ax is None:
+        width = 2.0 + 0.5 * len(source_tokens)
+        height = 1.5 + 0.4 * len(target_tokens)
+        fig, ax = plt.subplots(figsize=(max(width, 4.0), max(height, 3.0)))
+    else:
+        fig = ax.figure
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=45, ha="right")
+    ax.set_yticks(range(len(target_tokens)), target_tokens)
+    ax.set_xlabel("source")
+    ax.set_ylabel("generated")
+    fig.colorbar(image, ax=ax, label="attention weight")
+    ax.set_title(title or "attention")
     fig.tight_layout()
     return fig

@@ -88,3 +88,14 @@ def test_transitions_heatmap_is_centred_and_labelled():
     assert ax.get_ylabel() == "previous tag"
     with pytest.raises(ValueError, match="Expected a 3 x 3 matrix"):
         plots.plot_transitions(scores, ["O", "B-PER", "I-PER"])
+
+
+def test_attention_map_labels_source_and_generated_words():
+    weights = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1]])
+    fig = plots.plot_attention(weights, ["¿", "tienes", "?"], ["do", "[END]"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["¿", "tienes", "?"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["do", "[END]"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), weights)
+    with pytest.raises(ValueError, match="target words x source words"):
+        plots.plot_attention(weights.T, ["a", "b", "c"], ["x", "y"])

@@ -44,6 +44,22 @@ class SentencePairs(Examples):
     def __len__(self):
         return len(self.sources)
 
+    def grouped(self):
+        """`(sources, references)`: each distinct source once, in order of
+        first appearance, with the list of all its targets, the way BLEU
+        counts a translation right if it matches any of them.
+
+        Example:
+
+        >>> pairs = SentencePairs(["Go.", "Go.", "Hi."], ["Ve.", "Vete.", "Hola."])
+        >>> pairs.grouped()
+        (['Go.', 'Hi.'], [['Ve.', 'Vete.'], ['Hola.']])
+        """
+        references = {}
+        for source, target in zip(self.sources, self.targets, strict=True):
+            references.setdefault(source, []).append(target)
+        return list(references), list(references.values())
+
     def _take(self, index):
         return SentencePairs(
             [self.sources[i] for i in index], [self.targets[i] for i in index]

@@ -1,5 +1,6 @@
 """Layers and cells the course teaches, written with `keras.ops` only."""
 
+from seqkeras.layers.attention import SequenceAttention
 from seqkeras.layers.crf import (
     CRF,
     crf_decode,
@@ -17,6 +18,7 @@ __all__ = [
     "Autoregressive",
     "BaselineForecast",
     "CharacterEncoder",
+    "SequenceAttention",
     "WordDropout",
     "crf_decode",
     "crf_log_likelihood",

@@ -11,9 +11,11 @@ from seqkeras.models.forecasting import (
 from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
 from seqkeras.models.tagging import build_sequence_tagger, decode_tags
+from seqkeras.models.translation import Translator, build_translator
 
 __all__ = [
     "CELLS",
+    "Translator",
     "average_ensemble",
     "build_baseline_forecaster",
     "build_feedforward_classifier",
@@ -22,6 +24,7 @@ __all__ = [
     "build_sentiment_classifier",
     "build_sequence_classifier",
     "build_sequence_tagger",
+    "build_translator",
     "class_probabilities",
     "decode_tags",
     "recurrent_layer",

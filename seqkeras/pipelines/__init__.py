@@ -10,6 +10,7 @@ from seqkeras.pipelines.forecasting import ForecastingPipeline
 from seqkeras.pipelines.sentiment import SentimentPipeline
 from seqkeras.pipelines.series_classification import SequenceClassifierPipeline
 from seqkeras.pipelines.tagging import TaggingPipeline
+from seqkeras.pipelines.translation import TranslationPipeline
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "SentimentPipeline",
     "SequenceClassifierPipeline",
     "TaggingPipeline",
+    "TranslationPipeline",
     "WindowSpec",
     "load_pipeline",
     "register_pipeline",

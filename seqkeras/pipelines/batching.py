@@ -34,11 +34,13 @@ def sequence_dataset(
 
     Args:
         ids: a ragged `(examples, None)` int tensor of token ids, or a dict of
-            ragged tensors with the same row lengths (e.g. word ids and
-            `(examples, None, chars)` character ids); batches then hold dicts.
+            ragged tensors with one row per example (e.g. word ids and
+            `(examples, None, chars)` character ids, or a source and a target
+            sentence); batches then hold dicts, each entry padded to its own
+            longest row. Bucketing sorts by the first entry's lengths.
         labels: one label per example (array-like), one label per token (a
-            ragged tensor with the same row lengths as `ids`), or None for
-            inference.
+            ragged tensor with the row lengths of `ids`, or of its first
+            entry), or None for inference.
         batch_size: examples per batch.
         shuffle: reshuffle the examples every epoch.
         bucketing: batch sentences of similar length together (training); the
@@ -67,14 +69,18 @@ def sequence_dataset(
     positive_int("pool_batches", pool_batches)
     named = isinstance(ids, dict)
     inputs = ids if named else {"ids": ids}
-    first = next(iter(inputs.values()))
-    splits = first.row_splits
+    first = next(iter(inputs))
     flat = {name: ragged.flat_values for name, ragged in inputs.items()}
     per_token = isinstance(labels, tf.RaggedTensor)
     if per_token:
         flat["label"] = labels.flat_values
-    num_examples = int(first.nrows())
-    columns = {"start": splits[:-1], "end": splits[1:]}
+    num_examples = int(inputs[first].nrows())
+    # Where each example's row starts and ends in each flat tensor.
+    columns = {"start": inputs[first].row_splits[:-1]}
+    for name, ragged in inputs.items():
+        columns[f"{name}_start"] = ragged.row_splits[:-1]
+        columns[f"{name}_end"] = ragged.row_splits[1:]
+    columns["end"] = inputs[first].row_splits[1:]
     if labels is not None and not per_token:
         columns["label"] = tf.constant(np.asarray(labels))
     dataset = tf.data.Dataset.from_tensor_slices(columns)
@@ -88,11 +94,14 @@ def sequence_dataset(
         )
 
     def row(example):
-        start, end = example["start"], example["end"]
-        x = {name: flat[name][start:end] for name in inputs}  # (time, ...)
+        x = {
+            name: flat[name][example[f"{name}_start"] : example[f"{name}_end"]]
+            for name in inputs
+        }  # (time, ...)
         x = x if named else x["ids"]
         if labels is None:
             return x
+        start, end = example["start"], example["end"]
         label = flat["label"][start:end] if per_token else example["label"]
         return x, label
 

@@ -36,6 +36,12 @@ from seqkeras.text.vocabulary import RESERVED, Vocabulary
 _CONTRACTION = r"(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b"
 _PUNCTUATION = r"[^\pL\pN\pM\s\p{Z}]"
 _SPACE = r"[\s\p{Z}]+"
+# (pattern, rewrite) pairs that take out the spaces `tokenize` added.
+_DETOKENIZE = (
+    (r" ([.,!?;:%)\]}»]|(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b)", r"\1"),
+    (r"([¿¡(\[{«]) ", r"\1"),
+    (r"(\d) ([-/.:]) (\d)", r"\1\2\3"),
+)
 
 
 def as_text_batch(texts, name="texts"):
@@ -210,6 +216,30 @@ class TextEncoder(tf.Module):
         first = tf.where(lengths == 0, Vocabulary.unk_id, dense[:, 0])
         dense = tf.concat([first[:, None], dense[:, 1:]], axis=1)
         return tf.RaggedTensor.from_tensor(dense, lengths=tf.maximum(lengths, 1))
+
+    def detokenize(self, ids):
+        """Turns token ids back into text: a `(batch,)` `tf.string` tensor.
+
+        The inverse of `tokenize` as far as it can be: padding and the
+        reserved tokens are dropped, tokens are joined by spaces, and the
+        spaces the tokenizer added are taken out again: before closing
+        punctuation and English contractions ("pet ?" -> "pet?", "does n't"
+        -> "doesn't"), after opening marks ("¿ tienes" -> "¿tienes"), and
+        around a dash, slash, dot or colon between digits ("2011 - 03 - 25"
+        -> "2011-03-25"). Case folding cannot be undone.
+
+        Args:
+            ids: `(batch, time)` int ids, dense (0 as padding) or ragged.
+        """
+        self._require_vocabulary()
+        if not isinstance(ids, tf.RaggedTensor):
+            ids = tf.RaggedTensor.from_tensor(tf.convert_to_tensor(ids))
+        ids = tf.ragged.boolean_mask(ids, ids >= len(RESERVED))
+        tokens = tf.gather(tf.constant(self.vocabulary.tokens), ids)
+        text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
+        for pattern, rewrite in _DETOKENIZE:
+            text = tf.strings.regex_replace(text, pattern, rewrite)
+        return text
 
     def __call__(self, texts):
         """Returns ids padded with 0 to the longest text: `(batch, length)` int32.

@@ -1,0 +1,137 @@
+import json
+
+import numpy as np
+import pytest
+
+from seqkeras.datasets import load
+from seqkeras.datasets.translation import SentencePairs
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
+from seqkeras.pipelines import TranslationPipeline, load_pipeline
+from tests.helpers import serve_in_fresh_process
+
+# Eight words and their "translations": the target is the source reversed,
+# each word mapped to its partner, so the model needs the whole source.
+WORDS = {"one": "uno", "two": "dos", "three": "tres", "four": "cuatro"}
+
+
+def reversal_pairs(n, seed=0):
+    rng = np.random.default_rng(seed)
+    sources, targets = [], []
+    for _ in range(n):
+        words = list(rng.choice(list(WORDS), size=rng.integers(1, 5)))
+        sources.append(" ".join(words) + ".")
+        targets.append(" ".join(WORDS[w] for w in reversed(words)) + ".")
+    return SentencePairs(sources, targets)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    pipeline = TranslationPipeline(
+        units=32, embedding_dim=16, learning_rate=1e-2, beam_width=3
+    )
+    pipeline.fit(reversal_pairs(800), epochs=12, batch_size=32, verbose=0)
+    return pipeline
+
+
+def test_batches_are_shifted_for_teacher_forcing():
+    pipeline = TranslationPipeline(bucketing=False)
+    pairs = SentencePairs(
+        ["¿Tienes una mascota?", "Go."], ["Do you have a pet?", "Ve."]
+    )
+    pipeline._adapt(pairs)
+    (inputs, labels), *_ = pipeline._dataset(pairs, batch_size=2, training=False)[0]
+    source = pipeline.source_encoder.vocabulary.decode(inputs["source"][0].numpy())
+    assert source == ["¿", "tienes", "una", "mascota", "?"]
+    target_in = inputs["target_in"].numpy()
+    labels = labels.numpy()
+    np.testing.assert_array_equal(target_in[:, 1:], labels[:, :-1])  # shifted by one
+    assert target_in[0, 0] == 2 and list(labels[0]).count(3) == 1  # [START], [END]
+    assert labels[1, 2] == 3 and not labels[1, 3:].any()  # "ve . [END]" + padding
+
+
+def test_learns_to_translate_and_decoders_agree(trained):
+    test = reversal_pairs(100, seed=1)
+    greedy = trained.evaluate(test)
+    assert greedy["exact_match"] > 0.9, greedy
+    assert greedy["bleu"] > 80
+    sources = list(test.sources[:20])
+    # Beam search with one beam is greedy search.
+    assert trained.translate(sources, method="beam", beam_width=1) == trained.translate(
+        sources
+    )
+    # Sampling at a temperature near zero is greedy too.
+    cold = trained.translate(sources, method="sample", temperature=1e-4, seed=3)
+    assert cold == trained.translate(sources)
+    hot = [
+        trained.translate(sources, method="sample", temperature=3.0, seed=s)
+        for s in (1, 1, 2)
+    ]
+    assert hot[0] == hot[1] and hot[0] != hot[2]  # the seed decides
+    beam = trained.evaluate(test, method="beam")
+    assert beam["exact_match"] >= greedy["exact_match"] - 0.02
+
+
+def test_attention_weights_and_tokens_line_up(trained):
+    [result] = trained.translate_with_attention(["one two three."])
+    assert result["source_tokens"] == ["one", "two", "three", "."]
+    assert result["target_tokens"][-1] == "[END]"
+    assert result["translation"] == " ".join(result["target_tokens"][:-2]) + "."
+    weights = result["attention"]
+    assert weights.shape == (len(result["target_tokens"]), 4)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_save_load_export_and_fresh_process(trained, tmp_path):
+    texts = ["one two three.", "four.", "two two one four."]
+    trained.save(tmp_path / "run")
+    loaded = load_pipeline(tmp_path / "run")
+    assert loaded.translate(texts) == trained.translate(texts)
+    trained.export(tmp_path / "saved")
+    greedy, modules = serve_in_fresh_process(
+        tmp_path / "saved", texts, tmp_path, signature="translate"
+    )
+    assert "seqkeras" not in modules and "tensorflow_text" in modules
+    assert [t.decode() for t in greedy["translation"]] == trained.translate(texts)
+    assert greedy["attention"].shape[0] == 3
+    beam, _ = serve_in_fresh_process(
+        tmp_path / "saved", texts, tmp_path, signature="translate_beam"
+    )
+    assert [t.decode() for t in beam["translation"]] == trained.translate(
+        texts, method="beam", beam_width=3
+    )
+
+
+def test_plain_encoder_decoder_exports_without_attention(tmp_path):
+    pipeline = TranslationPipeline(architecture="seq2seq", units=8, embedding_dim=4)
+    pipeline.fit(reversal_pairs(64), epochs=1, verbose=0)
+    outputs = pipeline.translation_function()(np.array([b"one two."]))
+    assert "attention" not in outputs
+    [detail] = pipeline.translate_with_attention(["one."])
+    assert not detail["attention"].any()
+
+
+def test_dates_default_data_runs():
+    data = load("dates").subset(train=200, validation=20, test=20)
+    pipeline = TranslationPipeline(units=8, embedding_dim=4)
+    pipeline.fit(data.train, data.validation, epochs=1, verbose=0)
+    scores = pipeline.evaluate(data.test, method="beam")
+    assert set(scores) >= {"bleu", "chrf", "exact_match", "num_sentences"}
+    assert scores["num_sentences"] == 20
+    json.dumps(scores)
+
+
+def test_bad_inputs_say_what_to_do(trained):
+    with pytest.raises(InvalidInputError, match="not trained"):
+        TranslationPipeline().translate(["hi"])
+    with pytest.raises(InvalidInputError, match="list of strings"):
+        trained.translate([1, 2])
+    with pytest.raises(InvalidInputError, match="empty"):
+        TranslationPipeline().fit(SentencePairs([], []), epochs=1)
+    with pytest.raises(InvalidInputError, match="sources but"):
+        TranslationPipeline().fit((["a", "b"], ["x"]), epochs=1)
+    with pytest.raises(InvalidArgumentError, match="`method`"):
+        trained.translate(["one."], method="nucleus")
+    with pytest.raises(InvalidArgumentError, match="`architecture`"):
+        TranslationPipeline(architecture="transformer")
+    assert trained.translate([]) == []
+    assert isinstance(trained.translate(["", "   "])[0], str)

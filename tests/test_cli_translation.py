@@ -1,0 +1,67 @@
+"""`seqkeras train translate`, and evaluate / predict on a translation run."""
+
+import json
+
+import pytest
+
+from seqkeras import cli
+
+SMALL = ["--units", "16", "--embedding-dim", "8", "--batch-size", "64", "--quick"]
+
+
+@pytest.fixture(scope="module")
+def dates_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "dates"
+    argv = ["train", "translate", "--dataset", "dates", "--model", "seq2seq-attention"]
+    assert cli.main([*argv, "--out", str(out), "--beam-width", "2", *SMALL]) == 0
+    return out
+
+
+def test_dates_run_writes_bleu_exact_match_and_the_attention_map(dates_run):
+    for name in (
+        "model.keras", "pipeline.json", "source_preprocessing.json",
+        "target_preprocessing.json", "history.json", "training_curves.png",
+        "attention.png",
+    ):  # fmt: skip
+        assert (dates_run / name).is_file(), name
+    assert (dates_run / "saved_model" / "saved_model.pb").is_file()
+    metrics = json.loads((dates_run / "metrics.json").read_text())
+    assert metrics["task"] == "translation" and metrics["model"] == "seq2seq-attention"
+    for split in ("test", "test_beam"):
+        assert 0.0 <= metrics[split]["bleu"] <= 100.0
+        assert 0.0 <= metrics[split]["exact_match"] <= 1.0
+        assert metrics[split]["num_sentences"] == 500
+    assert metrics["test_beam"]["method"] == "beam"
+    assert metrics["config"]["beam_width"] == 2
+
+
+def test_evaluate_and_predict_a_translation_run(dates_run, capsys):
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(dates_run), "--split", "validation"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "validation" and result["num_sentences"] == 1000
+    assert cli.main(["predict", str(dates_run), "25 March 2011", "July 4, 1976"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    argv = ["predict", "--json", "--beam-width", "3", str(dates_run), "4 July 1976"]
+    assert cli.main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["input"] == "4 July 1976" and isinstance(result["translation"], str)
+
+
+def test_plain_model_on_spa_eng(mirror, tmp_path, capsys):
+    out = tmp_path / "spa"
+    argv = ["train", "translate", "--dataset", "spa-eng", "--model", "seq2seq"]
+    assert cli.main([*argv, "--out", str(out), *SMALL]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"] == "spa-eng" and "bleu" in metrics["test"]
+    assert not (out / "attention.png").exists()  # no attention to draw
+    assert "test BLEU" in capsys.readouterr().out
+    assert cli.main(["predict", str(out), "Do you have a pet?"]) == 0
+    assert capsys.readouterr().out.count("\n") == 1  # one translation, one line
+
+
+def test_unknown_translation_data_set_is_refused(tmp_path, capsys):
+    argv = ["train", "translate", "--dataset", "sst2", "--out", str(tmp_path / "x")]
+    assert cli.main(argv) == cli.EXIT_ERROR
+    assert "Unknown translation data set 'sst2'" in capsys.readouterr().err
