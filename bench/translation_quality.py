@@ -33,10 +33,11 @@ CONFIGS = {
             "dropout": 0.2,
             "min_count": 2,
             "max_vocabulary_size": 16000,
+            "learning_rate": 2e-3,
             "beam_width": 5,
         },
-        "epochs": 12,
-        "batch_size": 64,
+        "epochs": 8,
+        "batch_size": 128,
     },
     "dates": {
         "settings": {"cell": "gru", "units": 128, "embedding_dim": 64},
@@ -53,6 +54,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="save the trained pipeline")
+    parser.add_argument(
+        "--checkpoint-dir", default=None, help="resumable checkpoints (and best epoch)"
+    )
     args = parser.parse_args()
 
     config = CONFIGS[args.dataset]
@@ -68,6 +72,7 @@ def main():
         data.validation,
         epochs=epochs,
         batch_size=config["batch_size"],
+        checkpoint_dir=args.checkpoint_dir,
         verbose=2,
     )
     train_seconds = time.perf_counter() - start

@@ -4,7 +4,10 @@ Messages follow Keras: name the argument, say what was expected, show what
 was received.
 """
 
+import math
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from seqkeras.errors import InvalidArgumentError
 
@@ -49,6 +52,18 @@ def positive_float(name, value):
     """Returns `value` if it is a number > 0, else raises."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise _invalid(name, "a positive number", value)
+    return float(value)
+
+
+def non_negative_float(name, value):
+    """Returns `value` as a float if it is a finite number >= 0, else raises."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise _invalid(name, "a non-negative number", value)
     return float(value)
 
 

@@ -40,12 +40,16 @@ can follow a loop counter tensor.
 
 import collections
 import inspect
-import math
 
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import non_negative_int, one_of, positive_int
+from seqkeras._validation import (
+    non_negative_float,
+    non_negative_int,
+    one_of,
+    positive_int,
+)
 from seqkeras.errors import InvalidArgumentError
 
 Decoded = collections.namedtuple("Decoded", ["tokens", "lengths", "scores", "extras"])
@@ -64,17 +68,7 @@ def _non_negative_number(name, value):
     """Returns a Python number >= 0 as a float, a tensor as float32."""
     if tf.is_tensor(value):
         return tf.cast(value, tf.float32)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InvalidArgumentError(
-            f"Received an invalid value for argument `{name}`, expected a "
-            f"non-negative number, got {value!r}"
-        )
-    return float(value)
+    return non_negative_float(name, value)
 
 
 def _int_argument(name, value, check):
@@ -572,6 +566,21 @@ def beam_search(
 METHODS = {"greedy": greedy_search, "sample": sample, "beam": beam_search}
 
 
+def check_options(method, options):
+    """Checks that `method` is known and takes every one of `options` (a
+    dict); returns its search function."""
+    search = METHODS[one_of("method", method, METHODS)]
+    allowed = set(inspect.signature(search).parameters)
+    allowed -= {"step_fn", "start_tokens", "initial_state", "end_id", "max_length"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise InvalidArgumentError(
+            f"Received unknown option(s) {unknown} for method={method!r}, which "
+            f"takes {sorted(allowed)}"
+        )
+    return search
+
+
 def decode(
     step_fn,
     start_tokens,
@@ -611,15 +620,7 @@ def decode(
     ...        beam_width=2, length_penalty=0.0).tokens.numpy()
     array([[1, 2, 3]], dtype=int32)
     """
-    search = METHODS[one_of("method", method, METHODS)]
-    allowed = set(inspect.signature(search).parameters)
-    allowed -= {"step_fn", "start_tokens", "initial_state", "end_id", "max_length"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise InvalidArgumentError(
-            f"Received unknown option(s) {unknown} for method={method!r}, which "
-            f"takes {sorted(allowed)}"
-        )
+    search = check_options(method, options)
     return search(
         step_fn,
         start_tokens,

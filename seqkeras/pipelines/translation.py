@@ -11,12 +11,20 @@ the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
 """
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from seqkeras import decoding
-from seqkeras._validation import builder_arguments, one_of, positive_int
+from seqkeras._validation import (
+    builder_arguments,
+    non_negative_float,
+    non_negative_int,
+    one_of,
+    positive_int,
+)
 from seqkeras.datasets.translation import SentencePairs
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
@@ -223,6 +231,9 @@ class TranslationPipeline(Pipeline):
         of each translation) and, when the model has attention, `attention`
         (`(batch, steps, source_len)`).
 
+        Sampling's `temperature` and `seed` reach the graph as tensors, so
+        that trying many of them traces the function only once.
+
         Args:
             method: "greedy", "sample" or "beam".
             **options: passed to `seqkeras.decoding.decode` (`beam_width`,
@@ -233,10 +244,27 @@ class TranslationPipeline(Pipeline):
         owners = (self.model, self.source_encoder, self.target_encoder)
         if self._functions_for != owners:
             self._functions, self._functions_for = {}, owners
+        options = dict(options)
+        decoding.check_options(method, options)
+        runtime = {}
+        if method == "sample":
+            runtime = {
+                "temperature": non_negative_float(
+                    "temperature", options.pop("temperature", 1.0)
+                ),
+                "seed": non_negative_int("seed", options.pop("seed", 0)),
+            }
         key = (method, tuple(sorted(options.items())))
         if key not in self._functions:
             self._functions[key] = self._make_function(method, options)
-        return self._functions[key]
+        function = self._functions[key]
+        if not runtime:
+            return function
+        return functools.partial(
+            function,
+            temperature=tf.constant(runtime["temperature"], tf.float32),
+            seed=tf.constant(runtime["seed"], tf.int64),
+        )
 
     def _make_function(self, method, options):
         model, source_encoder = self.model, self.source_encoder
@@ -244,9 +272,14 @@ class TranslationPipeline(Pipeline):
         target_tokens = tf.constant(target_encoder.vocabulary.tokens)
         step = model.step_function()
         attention = model.attention is not None
+        signature = [_TEXTS_SPEC]
+        if method == "sample":
+            signature += [
+                tf.TensorSpec([], tf.float32, name="temperature"),
+                tf.TensorSpec([], tf.int64, name="seed"),
+            ]
 
-        @tf.function(input_signature=[_TEXTS_SPEC])
-        def translate(texts):
+        def run(texts, **sampling):
             source = source_encoder(texts)  # (batch, source_len)
             state = model.initial_decoder_state(source)
             start = tf.fill(tf.shape(texts), Vocabulary.start_id)  # (batch,)
@@ -258,6 +291,7 @@ class TranslationPipeline(Pipeline):
                 end_id=Vocabulary.end_id,
                 max_length=max_length,
                 **options,
+                **sampling,
             )
             generated = tf.RaggedTensor.from_tensor(
                 result.tokens, lengths=result.lengths
@@ -271,6 +305,18 @@ class TranslationPipeline(Pipeline):
             if attention:
                 outputs["attention"] = result.extras  # (batch, steps, source_len)
             return outputs
+
+        if method == "sample":
+
+            @tf.function(input_signature=signature)
+            def translate(texts, temperature, seed):
+                return run(texts, temperature=temperature, seed=seed)
+
+        else:
+
+            @tf.function(input_signature=signature)
+            def translate(texts):
+                return run(texts)
 
         return translate
 
@@ -339,7 +385,7 @@ class TranslationPipeline(Pipeline):
         return results
 
     def _options(self, method, options):
-        one_of("method", method, decoding.METHODS)
+        one_of("method", method, decoding.METHODS)  # before the default below
         if method == "beam":
             options.setdefault("beam_width", self.beam_width)
         return options

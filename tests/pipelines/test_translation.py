@@ -135,3 +135,16 @@ def test_bad_inputs_say_what_to_do(trained):
         TranslationPipeline(architecture="transformer")
     assert trained.translate([]) == []
     assert isinstance(trained.translate(["", "   "])[0], str)
+
+
+def test_sampling_settings_do_not_retrace(trained):
+    for seed in range(4):
+        trained.translate(
+            ["one two."], method="sample", seed=seed, temperature=0.5 + seed
+        )
+    [function] = [f for key, f in trained._functions.items() if key[0] == "sample"]
+    assert function.experimental_get_tracing_count() == 1
+    with pytest.raises(InvalidArgumentError, match="`temperature`"):
+        trained.translate(["one."], method="sample", temperature=-1.0)
+    with pytest.raises(InvalidArgumentError, match="beam_width"):
+        trained.translate(["one."], method="greedy", beam_width=3)
