@@ -7,8 +7,9 @@ not put this package's folder on `sys.path`:
 
     python -P seqkeras/serving.py DIR/saved_model "Great film!" "Dull plot."
 
-It prints the most probable label of each input, or with `--json` one JSON
-object per input with every output of the signature.
+It calls the `serve` signature, or `translate` for a translator, and prints
+the most probable label (or the translation) of each input, or with
+`--json` one JSON object per input with every output of the signature.
 """
 
 import json
@@ -57,10 +58,14 @@ def main(argv=None):
         )
         return 2
     path, inputs = argv[0], argv[1:]
-    outputs = serve(load(path), inputs)
+    model = load(path)
+    signature = "serve" if hasattr(model, "serve") else "translate"
+    outputs = serve(model, inputs, signature)
     for i, text in enumerate(inputs):
         row = {key: _jsonable(value[i]) for key, value in outputs.items()}
-        if as_json or not {"label", "probabilities"} <= set(row):
+        if "translation" in row and not as_json:
+            print(row["translation"])
+        elif as_json or not {"label", "probabilities"} <= set(row):
             print(json.dumps({"input": text, **row}, ensure_ascii=False))
         else:
             print(f"{row['label']:>14} {max(row['probabilities']):.3f}  {text}")

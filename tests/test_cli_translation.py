@@ -1,10 +1,13 @@
 """`seqkeras train translate`, and evaluate / predict on a translation run."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from seqkeras import cli
+from tests.helpers import SERVING_SCRIPT
 
 SMALL = ["--units", "16", "--embedding-dim", "8", "--batch-size", "64", "--quick"]
 
@@ -65,3 +68,24 @@ def test_unknown_translation_data_set_is_refused(tmp_path, capsys):
     argv = ["train", "translate", "--dataset", "sst2", "--out", str(tmp_path / "x")]
     assert cli.main(argv) == cli.EXIT_ERROR
     assert "Unknown translation data set 'sst2'" in capsys.readouterr().err
+
+
+def test_serving_script_translates_like_predict(dates_run, capsys):
+    texts = ["25 March 2011", "the 4th of July 1976"]
+    capsys.readouterr()
+    assert cli.main(["predict", str(dates_run), *texts]) == 0
+    expected = capsys.readouterr().out.splitlines()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            str(SERVING_SCRIPT),
+            str(dates_run / "saved_model"),
+            *texts,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == expected
