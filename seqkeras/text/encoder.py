@@ -38,9 +38,9 @@ _PUNCTUATION = r"[^\pL\pN\pM\s\p{Z}]"
 _SPACE = r"[\s\p{Z}]+"
 # (pattern, rewrite) pairs that take out the spaces `tokenize` added.
 _DETOKENIZE = (
+    (r"(\d) ([-/.:]) (\d)", r"\1\2\3"),  # first: "10 : 30" is a time
     (r" ([.,!?;:%)\]}»]|(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b)", r"\1"),
     (r"([¿¡(\[{«]) ", r"\1"),
-    (r"(\d) ([-/.:]) (\d)", r"\1\2\3"),
 )
 
 
@@ -134,6 +134,12 @@ class TextEncoder(tf.Module):
         if not isinstance(vocabulary, Vocabulary):
             raise InvalidArgumentError(
                 f"Expected a seqkeras Vocabulary, got {type(vocabulary).__name__}."
+            )
+        if len(vocabulary) == len(RESERVED):
+            raise InvalidInputError(
+                "The vocabulary has no words besides the reserved tokens: the "
+                "training texts are empty (or every word is rarer than "
+                "`min_count`). Pass texts with words in them."
             )
         self.vocabulary = vocabulary
         keys = tf.constant(vocabulary.tokens[len(RESERVED) :], tf.string)

@@ -90,3 +90,31 @@ def test_named_inputs_and_per_token_labels_stay_aligned_when_bucketed():
         assert (y[~real] == -1).all()
         seen += len(token_ids)
     assert seen == 70
+
+
+def test_named_inputs_of_different_lengths_pad_separately_and_stay_paired():
+    # A source and a target sentence per example, as translation batches them.
+    source = tf.ragged.constant([[1, 2, 3], [4], [5, 6], [7, 8, 9, 10]])
+    target = tf.ragged.constant([[11], [12, 13, 14, 15, 16], [17, 18], [19]])
+    plain = list(sequence_dataset({"source": source, "target": target}, batch_size=2))
+    assert plain[0]["source"].numpy().tolist() == [[1, 2, 3], [4, 0, 0]]
+    assert plain[0]["target"].numpy().tolist() == [
+        [11, 0, 0, 0, 0],
+        [12, 13, 14, 15, 16],
+    ]
+    pairs = {
+        tuple(s[s > 0]): tuple(t[t > 0])
+        for batch in sequence_dataset(
+            {"source": source, "target": target},
+            batch_size=2,
+            shuffle=True,
+            bucketing=True,
+            pool_batches=2,
+            seed=3,
+        )
+        for s, t in zip(batch["source"].numpy(), batch["target"].numpy(), strict=True)
+    }
+    assert pairs == {
+        tuple(s): tuple(t)
+        for s, t in zip(source.to_list(), target.to_list(), strict=True)
+    }

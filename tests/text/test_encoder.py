@@ -133,3 +133,36 @@ def test_adapt_builds_from_training_text_only():
     enc = TextEncoder()
     enc.adapt(["a a a b b c"], min_count=2)
     assert enc.vocabulary == Vocabulary(("", "[UNK]", "[START]", "[END]", "a", "b"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿tienes una mascota?",
+        "¡qué bonito!",
+        "john doesn't like it, (really) 100%!",
+        "2011-03-25",
+        "it's 10:30 in 03/25/2011.",
+        "",
+    ],
+)
+def test_detokenize_undoes_the_tokenizer_spaces(text):
+    encoder = TextEncoder(add_start_end=True)
+    encoder.adapt([text, "x"])
+    ids = encoder([text, "x"])  # dense, padded, with [START] and [END]
+    assert encoder.detokenize(ids).numpy()[0].decode() == text
+    assert encoder.detokenize(encoder.encode([text])).numpy()[0].decode() == text
+
+
+def test_detokenize_drops_reserved_tokens_and_keeps_unknown_words_out():
+    encoder = TextEncoder()
+    encoder.adapt(["a b c"])
+    ids = tf.constant([[2, 4, 1, 5, 3, 0, 0]])  # [START] a [UNK] b [END] pad pad
+    assert encoder.detokenize(ids).numpy().tolist() == [b"a b"]
+
+
+def test_adapting_on_texts_without_words_says_so():
+    with pytest.raises(InvalidInputError, match="training texts are empty"):
+        TextEncoder().adapt(["", "   "])
+    with pytest.raises(InvalidInputError, match="min_count"):
+        TextEncoder().adapt(["a b", "c"], min_count=2)
