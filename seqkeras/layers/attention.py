@@ -36,6 +36,9 @@ class SequenceAttention(keras.layers.Layer):
         memory: `(batch, source, memory_dim)`, e.g. the encoder's outputs.
         memory_mask: `(batch, source)` booleans, False at padding; None
             attends to every position.
+        keys: `project_memory(memory)`, computed once per source sentence
+            by a decoder that calls the layer at every step; None computes
+            it here.
 
     Returns:
         `(context, weights)`: `(batch, queries, memory_dim)` and
@@ -84,13 +87,20 @@ class SequenceAttention(keras.layers.Layer):
             )
             self.memory_dense.build(memory_shape)
 
-    def call(self, query, memory, memory_mask=None):
+    def project_memory(self, memory):
+        """`W_k k_j` for every memory vector: the part of the score that does
+        not depend on the query. `(batch, source, units)` for the additive
+        score, `(batch, source, query_dim)` for the dot product."""
+        return self.memory_dense(memory)
+
+    def call(self, query, memory, memory_mask=None, keys=None):
+        if keys is None:
+            keys = self.project_memory(memory)
         if self.score == "additive":
             q = self.query_dense(query)[:, :, None, :]  # (batch, queries, 1, units)
-            k = self.memory_dense(memory)[:, None, :, :]  # (batch, 1, source, units)
+            k = keys[:, None, :, :]  # (batch, 1, source, units)
             scores = ops.sum(self.score_vector * ops.tanh(q + k), axis=-1)
         else:
-            keys = self.memory_dense(memory)  # (batch, source, query_dim)
             scores = ops.matmul(query, ops.transpose(keys, (0, 2, 1)))
         # scores: (batch, queries, source)
         if memory_mask is not None:
@@ -103,7 +113,7 @@ class SequenceAttention(keras.layers.Layer):
         context = ops.matmul(weights, memory)  # (batch, queries, memory_dim)
         return context, weights
 
-    def compute_output_spec(self, query, memory, memory_mask=None):
+    def compute_output_spec(self, query, memory, memory_mask=None, keys=None):
         batch, queries = query.shape[0], query.shape[1]
         return (
             keras.KerasTensor((batch, queries, memory.shape[-1]), dtype=self.dtype),

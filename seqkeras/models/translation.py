@@ -18,10 +18,13 @@ The `Translator` model exposes the pieces a decoding loop needs, built from
 the same layers as training so they always share their weights:
 
 - `encode(source_ids)` -> `(memory, memory_mask, states)`, run once;
-- `decode_step(tokens, states, memory, memory_mask)` -> `(logits, states,
-  attention)`, one target word for every sentence in the batch;
-- `step_function(memory, memory_mask)`, the `(token, state) -> (logits,
-  state, attention)` function that `seqkeras.decoding` expects.
+- `decode_step(tokens, states, memory, memory_mask, keys)` -> `(logits,
+  states, attention)`, one target word for every sentence in the batch
+  (`keys`, the attention's projection of the memory, is computed once by
+  `initial_decoder_state` rather than at every step);
+- `step_function()`, the `(token, state) -> (logits, state, attention)`
+  function that `seqkeras.decoding` expects, and `initial_decoder_state`
+  to start it.
 
 Padding (id 0) is masked on both sides: in the encoder and decoder RNNs, in
 the attention weights and in the loss and accuracy.
@@ -195,8 +198,10 @@ class Translator(keras.Model):
                 x = self.dropout_layer(x, training=training)
         return x, mask, states  # x: (batch, source_len, decoder_units)
 
-    def decode(self, target_in, states, memory, memory_mask, training=False):
+    def decode(self, target_in, states, memory, memory_mask, training=False, keys=None):
         """Runs the decoder over `target_in` from `states`.
+
+        `keys` is `attention_keys(memory)` when the caller has it already.
 
         Returns:
             `(logits, states, attention)`: `(batch, target_len, vocabulary)`,
@@ -220,25 +225,29 @@ class Translator(keras.Model):
             x = self.dropout_layer(x, training=training)
         weights = None
         if self.attention is not None:
-            context, weights = self.attention_layer(x, memory, memory_mask=memory_mask)
+            context, weights = self.attention_layer(
+                x, memory, memory_mask=memory_mask, keys=keys
+            )
             x = self.attention_combine(ops.concatenate([context, x], axis=-1))
             x = self.dropout_layer(x, training=training)
         return self.output_layer(x), new_states, weights
 
-    def decode_step(self, tokens, states, memory, memory_mask):
+    def decode_step(self, tokens, states, memory, memory_mask, keys=None):
         """One decoder step: the next word's logits for every sentence.
 
         Args:
             tokens: `(batch,)` int ids of the previous words.
             states, memory, memory_mask: as `encode` returns them (states as
                 the previous step returned them).
+            keys: `attention_keys(memory)`, to skip projecting the memory
+                again at every step; None computes it.
 
         Returns:
             `(logits, states, attention)`: `(batch, vocabulary)`, the new
             states and `(batch, source_len)` weights (None without attention).
         """
         logits, states, weights = self.decode(
-            ops.expand_dims(tokens, 1), states, memory, memory_mask
+            ops.expand_dims(tokens, 1), states, memory, memory_mask, keys=keys
         )
         attention = None if weights is None else weights[:, 0, :]
         return logits[:, 0, :], states, attention
@@ -246,13 +255,18 @@ class Translator(keras.Model):
     def step_function(self):
         """`(tokens, state) -> (logits, state, attention)` for
         `seqkeras.decoding`; the state is a dict holding the decoder states,
-        the memory and its mask (so that beam search reorders them all). The
+        the memory, its mask and the attention keys (so that beam search
+        reorders them all), as `initial_decoder_state` returns it. The
         attention is zeros of shape `(batch, source_len)` without attention.
         """
 
         def step(tokens, state):
             logits, states, attention = self.decode_step(
-                tokens, state["states"], state["memory"], state["memory_mask"]
+                tokens,
+                state["states"],
+                state["memory"],
+                state["memory_mask"],
+                keys=state.get("keys"),
             )
             if attention is None:
                 attention = ops.zeros(ops.shape(state["memory_mask"]), "float32")
@@ -260,10 +274,19 @@ class Translator(keras.Model):
 
         return step
 
+    def attention_keys(self, memory):
+        """The attention's projection of the memory (None without attention)."""
+        if self.attention is None:
+            return None
+        return self.attention_layer.project_memory(memory)
+
     def initial_decoder_state(self, source):
         """Encodes `source` into the state dict `step_function` expects."""
         memory, memory_mask, states = self.encode(source)
-        return {"states": states, "memory": memory, "memory_mask": memory_mask}
+        state = {"states": states, "memory": memory, "memory_mask": memory_mask}
+        if self.attention is not None:
+            state["keys"] = self.attention_keys(memory)
+        return state
 
     # === Keras ===
 

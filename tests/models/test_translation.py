@@ -59,9 +59,10 @@ def test_step_by_step_decoding_equals_teacher_forcing(variant):
     deterministic_weights(model, scale=0.3)
     full = np.asarray(model(BATCH))
     memory, mask, states = model.encode(SOURCE)
+    keys = model.attention_keys(memory)  # computed once, as decoding does
     for t in range(TARGET_IN.shape[1]):
         logits, states, attention = model.decode_step(
-            TARGET_IN[:, t], states, memory, mask
+            TARGET_IN[:, t], states, memory, mask, keys=keys
         )
         real = TARGET_IN[:, t] != 0
         np.testing.assert_allclose(np.asarray(logits)[real], full[real, t], atol=1e-5)
