@@ -560,6 +560,56 @@ def beam_search(
     )
 
 
+# === Constraints ===
+
+
+def forbid_tokens(step_fn, token_ids):
+    """Wraps `step_fn` so that the searches never choose `token_ids`.
+
+    Their logits become -inf: greedy search and beam search pass them over,
+    sampling never draws them, and the scores are log-probabilities under
+    the model's distribution renormalised over the other tokens. The
+    pipelines forbid padding, `[START]` and `[UNK]`: an unknown word is not
+    a translation or a caption, and the likeliest real word takes its place.
+
+    Args:
+        step_fn: a step function, see the module docstring.
+        token_ids: ints, the ids never to generate (the end id must not be
+            among them, or no sequence could end).
+
+    Returns:
+        A step function with the same inputs and outputs.
+
+    Example:
+
+    >>> def step_fn(tokens, state):
+    ...     return tf.constant([[0.0, 5.0, 1.0, 2.0]]), state
+    >>> constrained = forbid_tokens(step_fn, [1])
+    >>> greedy_search(constrained, [0], (), end_id=3, max_length=3).tokens.numpy()
+    array([[3]], dtype=int32)
+    """
+    token_ids = sorted({int(i) for i in token_ids})
+    if any(i < 0 for i in token_ids):
+        raise InvalidArgumentError(
+            f"Received an invalid value for argument `token_ids`, expected ids "
+            f">= 0, got {token_ids}"
+        )
+
+    def constrained(tokens, state):
+        logits, new_state, extras = _call_step(step_fn, tokens, state)
+        vocab = tf.shape(logits)[1]
+        forbidden = tf.reduce_any(
+            tf.range(vocab)[:, None] == tf.constant(token_ids, tf.int32)[None, :],
+            axis=1,
+        )  # (vocab,)
+        logits = tf.where(forbidden[None, :], _NEG_INF, logits)
+        if extras is None:
+            return logits, new_state
+        return logits, new_state, extras
+
+    return constrained
+
+
 # === Dispatch ===
 
 # The searches `decode` runs, by name.

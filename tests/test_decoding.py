@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqkeras.decoding import Decoded, beam_search, decode, greedy_search, sample
+from seqkeras.decoding import (
+    Decoded,
+    beam_search,
+    decode,
+    forbid_tokens,
+    greedy_search,
+    sample,
+)
 from seqkeras.errors import InvalidArgumentError
 
 PAD, START, END = 0, 1, 2
@@ -554,3 +561,46 @@ def test_decode_dispatches_and_checks_the_method():
         decode(
             table_step(CHAIN), [START], [START], method="greedy", beam_width=2, **kwargs
         )
+
+
+def test_forbidden_tokens_are_never_generated():
+    kwargs = dict(end_id=END, max_length=10)
+    step_fn = forbid_tokens(table_step(CHAIN), [4, PAD])
+    # Greedy would go 3, 4, END; without 4, END after 3 has 0.2 / (0.2 + 0.1).
+    # The scores are renormalised over the allowed tokens at every step.
+    decoded = numpy(greedy_search(step_fn, [START], [START], **kwargs))
+    np.testing.assert_array_equal(decoded.tokens, [[3, END]])
+    expected = np.log(0.5 / 0.7) + np.log(0.2 / 0.3)
+    np.testing.assert_allclose(decoded.scores, [expected], rtol=1e-6)
+    table = random_table(6, seed=4)
+    step_fn = forbid_tokens(table_step(table), [4, 5])
+    starts = np.full(200, START, "int32")
+    for search, options in [
+        (beam_search, dict(beam_width=3)),
+        (sample, dict(temperature=2.0, seed=7)),
+    ]:
+        tokens = search(step_fn, starts, starts, **kwargs, **options).tokens.numpy()
+        assert not np.isin(tokens, [4, 5]).any(), search.__name__
+    # Without the constraint the same searches do produce them.
+    tokens = sample(table_step(table), starts, starts, temperature=2.0, seed=7, **kwargs)
+    assert np.isin(tokens.tokens.numpy(), [4, 5]).any()
+
+
+def test_forbidding_keeps_extras_and_checks_ids():
+    start_tokens, state = attention_inputs(3)
+    step_fn = tiny_attention_decoder()
+    plain = numpy(greedy_search(step_fn, start_tokens, state, end_id=END, max_length=6))
+    first = plain.tokens[0, 0]
+    constrained = numpy(
+        greedy_search(
+            forbid_tokens(step_fn, [first]),
+            start_tokens,
+            state,
+            end_id=END,
+            max_length=6,
+        )
+    )
+    assert constrained.extras.shape[::2] == (3, SOURCE_LENGTH)
+    assert first not in constrained.tokens
+    with pytest.raises(InvalidArgumentError, match="`token_ids`"):
+        forbid_tokens(step_fn, [-1])

@@ -270,7 +270,11 @@ class TranslationPipeline(Pipeline):
         model, source_encoder = self.model, self.source_encoder
         target_encoder, max_length = self.target_encoder, self.max_length
         target_tokens = tf.constant(target_encoder.vocabulary.tokens)
-        step = model.step_function()
+        # Never padding, [START] or [UNK] (see `decoding.forbid_tokens`).
+        step = decoding.forbid_tokens(
+            model.step_function(),
+            [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id],
+        )
         attention = model.attention is not None
         signature = [_TEXTS_SPEC]
         if method == "sample":
@@ -332,6 +336,9 @@ class TranslationPipeline(Pipeline):
 
     def translate(self, texts, *, method="greedy", batch_size=64, verbose=0, **options):
         """Translates raw sentences.
+
+        Every method picks among real words and `[END]` only: padding,
+        `[START]` and `[UNK]` are never written (`decoding.forbid_tokens`).
 
         Args:
             texts: a list of strings (a single string is a batch of one).

@@ -148,3 +148,26 @@ def test_sampling_settings_do_not_retrace(trained):
         trained.translate(["one."], method="sample", temperature=-1.0)
     with pytest.raises(InvalidArgumentError, match="beam_width"):
         trained.translate(["one."], method="greedy", beam_width=3)
+
+
+def test_unknown_words_are_never_generated():
+    # "name." is always translated by a word seen once, so [UNK] in training:
+    # the model learns that [UNK] is the likeliest first word.
+    sources = ["name."] * 300 + ["one."] * 100
+    targets = [f"w{i} ." for i in range(300)] + ["uno ."] * 100
+    pipeline = TranslationPipeline(
+        units=16, embedding_dim=8, learning_rate=1e-2, min_count=2
+    )
+    pipeline.fit(SentencePairs(sources, targets), epochs=8, batch_size=32, verbose=0)
+    state = pipeline.model.initial_decoder_state(pipeline.source_encoder(["name."]))
+    logits, *_ = pipeline.model.step_function()(np.array([2], "int32"), state)
+    assert int(np.argmax(logits[0])) == 1  # the raw model prefers [UNK] ...
+    for method, options in [
+        ("greedy", {}),
+        ("beam", {}),
+        ("sample", {"temperature": 5.0, "seed": 1}),
+    ]:
+        function = pipeline.translation_function(method, **options)
+        tokens = function(np.array(["name."] * 50))["target_tokens"].to_list()
+        generated = {t.decode() for row in tokens for t in row}
+        assert not generated & {"[UNK]", "[START]", ""}, (method, generated)
