@@ -257,6 +257,7 @@ def _add_tag_parser(tasks):
 
 
 def _add_translate_parser(tasks):
+    from seqkeras.models.recurrent import CELLS
     from seqkeras.models.translation import PRESETS
 
     parser = tasks.add_parser(
@@ -270,7 +271,7 @@ def _add_translate_parser(tasks):
     parser.add_argument("--model", default="seq2seq-attention", choices=list(PRESETS))
     _add_common_training_arguments(parser, epochs_default=10, batch_size=64)
     model = parser.add_argument_group("model and preprocessing")
-    model.add_argument("--cell", choices=["simple_rnn", "gru", "lstm"], default=None)
+    model.add_argument("--cell", choices=list(CELLS), default=None)
     model.add_argument("--units", type=_positive_int, default=None)
     model.add_argument("--num-layers", type=_positive_int, default=None)
     model.add_argument("--bidirectional", action="store_true", default=None)

@@ -1,6 +1,12 @@
 """Layers and cells the course teaches, written with `keras.ops` only."""
 
 from seqkeras.layers.attention import SequenceAttention
+from seqkeras.layers.cells import (
+    GRUCell,
+    LSTMCell,
+    PeepholeLSTMCell,
+    SimplifiedGRUCell,
+)
 from seqkeras.layers.crf import (
     CRF,
     crf_decode,
@@ -18,7 +24,11 @@ __all__ = [
     "Autoregressive",
     "BaselineForecast",
     "CharacterEncoder",
+    "GRUCell",
+    "LSTMCell",
+    "PeepholeLSTMCell",
     "SequenceAttention",
+    "SimplifiedGRUCell",
     "WordDropout",
     "crf_decode",
     "crf_log_likelihood",

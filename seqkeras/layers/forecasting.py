@@ -10,6 +10,7 @@ from keras import ops
 
 from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidArgumentError
+from seqkeras.layers.cells import cell_config_name, get_cell_class
 
 BASELINES = ("persistence", "repeat")
 
@@ -82,39 +83,6 @@ class BaselineForecast(keras.layers.Layer):
         }
 
 
-CELL_CLASSES = {
-    "simple_rnn": keras.layers.SimpleRNNCell,
-    "gru": keras.layers.GRUCell,
-    "lstm": keras.layers.LSTMCell,
-}
-
-
-def _cell_class(cell):
-    """The cell class for a name ("lstm"), a registered name or a class."""
-    if isinstance(cell, str):
-        if cell in CELL_CLASSES:
-            return CELL_CLASSES[cell]
-        found = keras.saving.get_registered_object(cell)
-        if found is not None:
-            return found
-    elif isinstance(cell, type) and issubclass(cell, keras.layers.Layer):
-        if (
-            keras.saving.get_registered_object(keras.saving.get_registered_name(cell))
-            is not cell
-        ):
-            raise InvalidArgumentError(
-                f"The cell class {cell.__name__} must be registered to be saved "
-                "with the model: decorate it with "
-                "@keras.saving.register_keras_serializable()."
-            )
-        return cell
-    raise InvalidArgumentError(
-        "Received an invalid value for argument `cell`, expected one of "
-        f"{', '.join(map(repr, CELL_CLASSES))} or a registered cell class, "
-        f"got {cell!r}"
-    )
-
-
 @keras.saving.register_keras_serializable(package="seqkeras")
 class Autoregressive(keras.layers.Layer):
     """Forecasts one step at a time, feeding each prediction back as input.
@@ -126,9 +94,9 @@ class Autoregressive(keras.layers.Layer):
     the end, so the targets must be among the features.
 
     Args:
-        cell: "simple_rnn", "gru", "lstm", or a cell class built as
-            `cell(units)` and registered with
-            `keras.saving.register_keras_serializable`.
+        cell: a name in `seqkeras.layers.cells.CELL_CLASSES` ("gru",
+            "peephole_lstm", ...), or a cell class built as `cell(units)` and
+            registered with `keras.saving.register_keras_serializable`.
         units: size of each cell's state.
         num_layers: cells stacked per step.
         num_features: features per step (what is predicted and fed back).
@@ -149,10 +117,8 @@ class Autoregressive(keras.layers.Layer):
         super().__init__(**kwargs)
         # A cell class is stored by its registered name ("package>Class"), so
         # the layer's config stays JSON and reloads the same class.
-        cell_class = _cell_class(cell)
-        if not (isinstance(cell, str) and cell in CELL_CLASSES):
-            cell = keras.saving.get_registered_name(cell_class)
-        self.cell = cell
+        cell_class = get_cell_class(cell)
+        self.cell = cell_config_name(cell)
         self.units = positive_int("units", units)
         self.num_features = positive_int("num_features", num_features)
         self.target_indices = _indices(target_indices)

@@ -176,7 +176,8 @@ def build_forecaster(
         strategy: "direct" (the encoder's last state predicts all `horizon`
             steps at once) or "autoregressive" (one step at a time, each
             prediction fed back as the next input).
-        cell: "simple_rnn", "gru", "lstm" or a cell class.
+        cell: a name in `seqkeras.models.CELLS` ("gru", "peephole_lstm",
+            ...) or a cell class.
         units: hidden size, or one size per layer ("direct").
         num_layers: recurrent layers to stack.
         bidirectional: read the window both ways ("direct" only).

@@ -1,7 +1,8 @@
 """Recurrent layers and stacks shared by every builder.
 
-`recurrent_layer` turns a cell name ("simple_rnn", "gru", "lstm") or a cell
-class into a Keras recurrent layer; `recurrent_stack` applies `num_layers` of
+`recurrent_layer` turns a cell name (Keras' "simple_rnn", "gru", "lstm"; the
+course's "simplified_gru", "course_gru", "course_lstm", "peephole_lstm") or a
+cell class into a Keras recurrent layer; `recurrent_stack` applies `num_layers` of
 them, optionally bidirectional, to a sequence of vectors. Builders for every
 task (sentiment, tagging, translation, forecasting, language models) use
 these two, so `cell=` means the same thing everywhere.
@@ -9,20 +10,25 @@ these two, so `cell=` means the same thing everywhere.
 
 import keras
 
-from seqkeras._validation import one_of, positive_int, positive_ints, rate
+from seqkeras._validation import positive_int, positive_ints, rate
 from seqkeras.errors import InvalidArgumentError
+from seqkeras.layers.cells import CELL_CLASSES, get_cell_class
 
-CELLS = {
+# The names Keras runs as whole layers (fused kernels, cuDNN on a GPU).
+KERAS_LAYERS = {
     "simple_rnn": keras.layers.SimpleRNN,
     "gru": keras.layers.GRU,
     "lstm": keras.layers.LSTM,
 }
+# Every name `cell=` takes.
+CELLS = tuple(CELL_CLASSES)
 
 
 def cell_name(cell):
-    """A short name for `cell`, used in layer names: "lstm", "simplegrucell"."""
+    """A short name for `cell`, used in layer names: "lstm", "peephole_lstm",
+    "simplernncell" (a class), "mycell" (a registered "package>MyCell")."""
     if isinstance(cell, str):
-        return cell
+        return cell if cell in CELL_CLASSES else cell.split(">")[-1].lower()
     return getattr(cell, "__name__", type(cell).__name__).lower()
 
 
@@ -38,14 +44,17 @@ def recurrent_layer(
     """Returns a recurrent layer of `units` units.
 
     Args:
-        cell: "simple_rnn", "gru", "lstm", or a cell class (a Keras layer with
-            `state_size`, constructed as `cell(units)`) run by `keras.layers.RNN`.
+        cell: a name in `CELLS` ("gru", "peephole_lstm", ...), or a cell
+            class (a Keras layer with `state_size`, constructed as
+            `cell(units)`) run by `keras.layers.RNN`. A class should be
+            registered with `keras.saving.register_keras_serializable` so
+            that the model saves and reloads.
         units: size of the hidden state.
         return_sequences: output every step `(batch, time, units)` rather than
             the last one `(batch, units)`.
         return_state: also return the final state(s).
-        recurrent_dropout: dropout on the state-to-state connections (built-in
-            cells only).
+        recurrent_dropout: dropout on the state-to-state connections (Keras'
+            "simple_rnn", "gru" and "lstm" only).
         name: the layer's name.
 
     Example:
@@ -56,15 +65,19 @@ def recurrent_layer(
     common = dict(
         return_sequences=return_sequences, return_state=return_state, name=name
     )
-    if isinstance(cell, str):
-        one_of("cell", cell, CELLS)
-        return CELLS[cell](units, recurrent_dropout=recurrent_dropout, **common)
-    if callable(cell):
-        return keras.layers.RNN(cell(units), **common)
-    raise InvalidArgumentError(
-        "Received an invalid value for argument `cell`, expected one of "
-        f"{', '.join(map(repr, CELLS))} or a cell class, got {cell!r}"
-    )
+    if isinstance(cell, str) and cell in KERAS_LAYERS:
+        return KERAS_LAYERS[cell](units, recurrent_dropout=recurrent_dropout, **common)
+    if isinstance(cell, type):
+        cell_class = cell  # unregistered classes work too, but do not save
+    else:
+        cell_class = get_cell_class(cell)
+    if recurrent_dropout:
+        raise InvalidArgumentError(
+            f"recurrent_dropout is only available with the cells "
+            f"{', '.join(map(repr, KERAS_LAYERS))}, not {cell_name(cell)!r}: "
+            "use dropout between layers instead."
+        )
+    return keras.layers.RNN(cell_class(units), **common)
 
 
 def recurrent_stack(

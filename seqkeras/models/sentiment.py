@@ -56,7 +56,7 @@ def build_sentiment_classifier(
             more gives a softmax over the classes.
         encoder: "dan" (mean of the word vectors, then `num_layers` dense ReLU
             layers of `units`) or "rnn" (`num_layers` recurrent layers).
-        cell: "simple_rnn", "gru", "lstm" or a cell class (see
+        cell: a name in `seqkeras.models.CELLS` or a cell class (see
             `seqkeras.models.recurrent.recurrent_layer`); RNN encoder only.
         units: hidden size of each recurrent or dense layer.
         num_layers: how many layers to stack.

@@ -64,7 +64,8 @@ def build_sequence_tagger(
         vocabulary_size: number of word ids, padding (0) and `[UNK]` (1)
             included.
         num_tags: number of tags.
-        cell: "simple_rnn", "gru", "lstm" or a cell class.
+        cell: a name in `seqkeras.models.CELLS` ("gru", "peephole_lstm",
+            ...) or a cell class.
         units: hidden size per direction of each recurrent layer.
         num_layers: recurrent layers stacked.
         bidirectional: read the sentence in both directions.

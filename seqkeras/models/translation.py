@@ -34,9 +34,9 @@ import keras
 from keras import ops
 
 from seqkeras._validation import one_of, positive_float, positive_int, rate
-from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.attention import SCORES, SequenceAttention
-from seqkeras.models.recurrent import CELLS, cell_name, recurrent_layer
+from seqkeras.layers.cells import cell_config_name
+from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 # The model names of `seqkeras train translate --model NAME`.
 PRESETS = {
@@ -95,12 +95,8 @@ class Translator(keras.Model):
         self.target_vocabulary_size = positive_int(
             "target_vocabulary_size", target_vocabulary_size
         )
-        if not isinstance(cell, str):
-            raise InvalidArgumentError(
-                "Received an invalid value for argument `cell`, expected one of "
-                f"{', '.join(map(repr, CELLS))}, got {cell!r}"
-            )
-        self.cell = one_of("cell", cell, CELLS)
+        # Stored by name, so that the config stays JSON.
+        self.cell = cell = cell_config_name(cell)
         self.units = positive_int("units", units)
         self.num_layers = positive_int("num_layers", num_layers)
         self.bidirectional = bool(bidirectional)
@@ -165,7 +161,8 @@ class Translator(keras.Model):
     @property
     def num_states(self):
         """States per recurrent layer: 2 for an LSTM (h and c), else 1."""
-        return 2 if self.cell == "lstm" else 1
+        state_size = self.decoder_layers[0].cell.state_size
+        return len(state_size) if isinstance(state_size, (list, tuple)) else 1
 
     def encode(self, source, training=False):
         """Reads the source once.
@@ -357,7 +354,9 @@ def build_translator(
             reserved tokens included.
         target_vocabulary_size: number of target ids, `[START]` (2) and
             `[END]` (3) included.
-        cell: "simple_rnn", "gru" or "lstm", for encoder and decoder.
+        cell: a name in `seqkeras.models.CELLS` ("gru", "lstm",
+            "peephole_lstm", ...) or a registered cell class, for encoder
+            and decoder.
         units: hidden size of each encoder layer (per direction).
         num_layers: recurrent layers in the encoder and in the decoder; the
             decoder's layer i starts from the encoder's layer i.

@@ -1,10 +1,25 @@
 """The recurrent layer factory and stack every builder shares."""
 
 import keras
+import numpy as np
 import pytest
 
 from seqkeras.errors import InvalidArgumentError
-from seqkeras.models.recurrent import recurrent_layer, recurrent_stack
+from seqkeras.layers import GRUCell, LSTMCell, PeepholeLSTMCell, SimplifiedGRUCell
+from seqkeras.models import (
+    build_forecaster,
+    build_sentiment_classifier,
+    build_sequence_classifier,
+    build_sequence_tagger,
+    build_translator,
+)
+from seqkeras.models.recurrent import (
+    CELLS,
+    cell_name,
+    recurrent_layer,
+    recurrent_stack,
+)
+from tests.helpers import assert_keras_round_trip
 
 
 @pytest.mark.parametrize(
@@ -18,6 +33,73 @@ from seqkeras.models.recurrent import recurrent_layer, recurrent_stack
 def test_named_cells_give_keras_layers(cell, cls):
     layer = recurrent_layer(cell, 5, return_sequences=True, name="x")
     assert isinstance(layer, cls) and layer.units == 5 and layer.return_sequences
+
+
+@pytest.mark.parametrize(
+    "cell, cls, states",
+    [
+        ("simplified_gru", SimplifiedGRUCell, 1),
+        ("course_gru", GRUCell, 1),
+        ("course_lstm", LSTMCell, 2),
+        ("peephole_lstm", PeepholeLSTMCell, 2),
+    ],
+)
+def test_the_course_cells_by_name(cell, cls, states):
+    assert cell in CELLS
+    layer = recurrent_layer(cell, 5, return_sequences=True, name="x")
+    assert type(layer) is keras.layers.RNN and type(layer.cell) is cls
+    assert layer.cell.units == 5 and layer.return_sequences
+    assert len(layer.cell.state_size) == states
+    assert cell_name(cell) == cell
+    assert cell_name("seqkeras>PeepholeLSTMCell") == "peepholelstmcell"
+    with pytest.raises(InvalidArgumentError, match="recurrent_dropout"):
+        recurrent_layer(cell, 5, recurrent_dropout=0.1)
+
+
+TOKENS = np.array([[4, 5, 6, 0], [7, 8, 0, 0]])
+SERIES = np.linspace(-1, 1, 2 * 6 * 3, dtype="float32").reshape(2, 6, 3)
+
+
+@pytest.mark.parametrize(
+    "build, inputs",
+    [
+        (
+            lambda cell: build_sentiment_classifier(
+                20, cell=cell, units=3, embedding_dim=4
+            ),
+            TOKENS,
+        ),
+        (
+            lambda cell: build_sequence_tagger(
+                20, 5, cell=cell, units=3, embedding_dim=4
+            ),
+            TOKENS,
+        ),
+        (lambda cell: build_forecaster(6, 3, horizon=2, cell=cell, units=3), SERIES),
+        (
+            lambda cell: build_forecaster(
+                6, 3, horizon=2, strategy="autoregressive", cell=cell, units=3
+            ),
+            SERIES,
+        ),
+        (lambda cell: build_sequence_classifier(6, 3, 4, cell=cell, units=3), SERIES),
+        (
+            lambda cell: build_translator(20, 20, cell=cell, units=3, embedding_dim=4),
+            {"source": TOKENS, "target_in": TOKENS[:, :3]},
+        ),
+    ],
+    ids=["sentiment", "tagger", "forecaster", "autoregressive", "classifier", "mt"],
+)
+@pytest.mark.parametrize("cell", ["simplified_gru", "peephole_lstm"])
+def test_every_builder_takes_the_course_cells(build, inputs, cell, tmp_path):
+    model = build(cell)
+    cell_class = {
+        "simplified_gru": SimplifiedGRUCell,
+        "peephole_lstm": PeepholeLSTMCell,
+    }
+    assert any(isinstance(x, cell_class[cell]) for x in model._flatten_layers())
+    assert np.isfinite(np.asarray(model(inputs))).all()
+    assert_keras_round_trip(model, inputs, tmp_path)
 
 
 def test_per_layer_sizes_as_in_the_course_language_model():

@@ -127,7 +127,7 @@ def test_presets_and_bidirectional_width():
     ("kwargs", "argument"),
     [
         ({"cell": "transformer"}, "`cell`"),
-        ({"cell": keras.layers.GRUCell}, "`cell`"),
+        ({"cell": type("Unregistered", (keras.layers.GRUCell,), {})}, "registered"),
         ({"attention": "cosine"}, "`attention`"),
         ({"units": 0}, "`units`"),
         ({"dropout": 1.5}, "`dropout`"),
