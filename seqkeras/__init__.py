@@ -7,12 +7,17 @@ The public API:
 - `seqkeras.tags`: tag schemes (IOB1, IOB2, IOBES): validation, conversion;
 - `seqkeras.metrics`: entity-level F1 as conlleval computes it, token
   accuracy, BLEU and chrF (sacrebleu), exact match;
-- `seqkeras.layers`: layers the builders use (forecast baselines, feedback,
-  the CRF, character features, attention);
+- `seqkeras.layers`: layers and cells the builders use (the course's GRU,
+  LSTM, simplified GRU and peephole LSTM cells, forecast baselines,
+  feedback, the CRF, character features, attention);
 - `seqkeras.models`: builders such as `build_sentiment_classifier`,
   `build_sequence_tagger`, `build_translator` and `build_forecaster`;
 - `seqkeras.decoding`: greedy, sampling and beam search for any step
   function;
+- `seqkeras.callbacks`: `GradientNormMonitor` (gradient norms per step,
+  TensorBoard, stop on NaN);
+- `seqkeras.numpy_rnn`: the course's RNN in NumPy (forward propagation,
+  backpropagation through time, gradient checking, a character model);
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
 - `seqkeras.plots`: training curves, confusion matrices, forecasts, CRF
@@ -37,6 +42,8 @@ _EXPORTS = {
     "tags": "seqkeras.tags",
     "metrics": "seqkeras.metrics",
     "decoding": "seqkeras.decoding",
+    "callbacks": "seqkeras.callbacks",
+    "numpy_rnn": "seqkeras.numpy_rnn",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
     "build_forecaster": "seqkeras.models",
