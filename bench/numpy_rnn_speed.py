@@ -52,9 +52,7 @@ def main():
     X = rng.normal(size=(args.batch, args.time, args.input_dim))
     labels = rng.integers(0, args.outputs, size=(args.batch, args.time))
     rnn = NumpyRNN(args.input_dim, args.units, args.outputs, seed=0)
-    rnn32 = NumpyRNN(
-        args.input_dim, args.units, args.outputs, seed=0, dtype="float32"
-    )
+    rnn32 = NumpyRNN(args.input_dim, args.units, args.outputs, seed=0, dtype="float32")
     model = rnn.to_keras()
     x32 = tf.constant(X, tf.float32)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
