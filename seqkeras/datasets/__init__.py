@@ -18,6 +18,7 @@ import functools
 from collections.abc import Callable
 
 from seqkeras.datasets import registry
+from seqkeras.datasets.agreement import load_agreement
 from seqkeras.datasets.dates import load_dates
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
@@ -84,6 +85,13 @@ _CATALOGUE = {
             load_sentiment_sample,
             description="generated sentences where word order and negation "
             "matter (embedded, no download)",
+        ),
+        DatasetInfo(
+            "agreement",
+            "sentiment",
+            load_agreement,
+            description="'the cat ... was' / 'the cats ... were': subject-verb "
+            "agreement across many words, generated (embedded, no download)",
         ),
         DatasetInfo(
             "sst2",
@@ -189,6 +197,7 @@ __all__ = [
     "from_frame",
     "get_info",
     "load",
+    "load_agreement",
     "load_conll2003",
     "load_csv_series",
     "load_dates",
