@@ -16,6 +16,8 @@ The public API:
   function;
 - `seqkeras.callbacks`: `GradientNormMonitor` (gradient norms per step,
   TensorBoard, stop on NaN);
+- `seqkeras.gradients`: `input_gradient_norms`, the gradient that reaches
+  each time step (vanishing gradients, measured);
 - `seqkeras.numpy_rnn`: the course's RNN in NumPy (forward propagation,
   backpropagation through time, gradient checking, a character model);
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
@@ -43,6 +45,7 @@ _EXPORTS = {
     "metrics": "seqkeras.metrics",
     "decoding": "seqkeras.decoding",
     "callbacks": "seqkeras.callbacks",
+    "gradients": "seqkeras.gradients",
     "numpy_rnn": "seqkeras.numpy_rnn",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
