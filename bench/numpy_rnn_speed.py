@@ -15,6 +15,8 @@ gradients are checked to agree first. No target: the figures show readers
 what the hand-written loop costs.
 
     python bench/numpy_rnn_speed.py
+    python bench/numpy_rnn_speed.py --batch 128 --time 50 --input-dim 256 \
+        --units 512 --outputs 1000 --name numpy_rnn_speed_large
 """
 
 import argparse
@@ -46,6 +48,9 @@ def main():
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--outputs", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--name", default="numpy_rnn_speed", help="the result file's name"
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -98,7 +103,7 @@ def main():
             row[key] = round(row[key] * 1000, 3)
     keras_times = times["keras_tf_function"]
     record(
-        "numpy_rnn_speed",
+        args.name,
         {
             "sizes": {
                 "batch": args.batch,

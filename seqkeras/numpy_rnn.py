@@ -166,7 +166,7 @@ class NumpyRNN:
                     f"Labels must lie in [0, {self.output_dim}), got "
                     f"{labels.min()}..{labels.max()}."
                 )
-            return np.eye(self.output_dim)[labels]
+            return np.eye(self.output_dim, dtype=self.params["W_y"].dtype)[labels]
         full = (*expected, self.output_dim)
         labels = labels.reshape(full) if labels.size == np.prod(full) else labels
         if labels.shape != full:
@@ -202,7 +202,7 @@ class NumpyRNN:
         cache = self.forward(X, A0)
         X, A, z, y = cache["X"], cache["A"], cache["z"], cache["y"]
         batch, time = X.shape[:2]
-        weights = np.zeros((batch, time))  # which steps have a label
+        weights = np.zeros((batch, time), X.dtype)  # which steps have a label
         if many_to_one:
             weights[:, -1] = 1.0
         else:
@@ -235,7 +235,8 @@ class NumpyRNN:
             dz /= self.output_dim
         p = self.params
         grads = {name: np.zeros_like(value) for name, value in p.items()}
-        grads["W_y"] = np.einsum("btu,bto->uo", A[:, 1:], dz)
+        # Summed over batch and time at once: (units, batch * time) @ (..., outputs)
+        grads["W_y"] = A[:, 1:].reshape(-1, self.units).T @ dz.reshape(-1, dz.shape[-1])
         grads["b_y"] = dz.sum((0, 1))
         dA_next = np.zeros((batch, self.units), X.dtype)  # from step t + 1
         for t in reversed(range(time)):

@@ -196,3 +196,10 @@ def test_a_character_language_model_learns_and_samples():
         lm.sample("xyz", 5)
     with pytest.raises(InvalidInputError, match="two characters"):
         CharLanguageModel("a")
+
+
+def test_float32_stays_float32():
+    rnn = NumpyRNN(D, UNITS, OUT, dtype="float32")
+    loss, grads, cache = rnn.loss_and_gradients(inputs(), labels_for("softmax", False))
+    assert cache["y"].dtype == np.float32
+    assert {g.dtype for g in grads.values()} == {np.dtype("float32")}
