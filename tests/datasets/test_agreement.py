@@ -24,26 +24,18 @@ def test_the_label_is_the_subjects_number_and_nothing_else():
     assert abs(nearest_noun_agrees / len(data.train) - 0.5) < 0.06
 
 
+SIZES = dict(
+    num_train=300, num_validation=20, num_test=30, min_distance=20, max_distance=25
+)
+
+
 def test_distances_seeds_and_splits():
-    data = load_agreement(
-        num_train=300, num_validation=20, num_test=30, min_distance=20, max_distance=25
-    )
+    data = load_agreement(**SIZES)
     lengths = [len(t.split()) - 2 for t in data.train.texts]
     assert min(lengths) >= 20 and max(lengths) <= 25 + 4  # a phrase may run over
     assert (len(data.train), len(data.validation), len(data.test)) == (300, 20, 30)
-    again = load_agreement(
-        num_train=300, num_validation=20, num_test=30, min_distance=20, max_distance=25
-    )
-    assert again.train.texts == data.train.texts
-    other = load_agreement(
-        num_train=300,
-        num_validation=20,
-        num_test=30,
-        min_distance=20,
-        max_distance=25,
-        seed=1,
-    )
-    assert other.train.texts != data.train.texts
+    assert load_agreement(**SIZES).train.texts == data.train.texts
+    assert load_agreement(**SIZES, seed=1).train.texts != data.train.texts
     counts = collections.Counter(data.train.texts)
     assert counts.most_common(1)[0][1] == 1  # long fillers do not repeat
 
