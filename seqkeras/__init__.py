@@ -20,10 +20,12 @@ The public API:
   each time step (vanishing gradients, measured);
 - `seqkeras.numpy_rnn`: the course's RNN in NumPy (forward propagation,
   backpropagation through time, gradient checking, a character model);
+- `seqkeras.embeddings`: inside learned word vectors (nearest neighbours,
+  PCA and t-SNE projections);
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
 - `seqkeras.plots`: training curves, confusion matrices, forecasts, CRF
-  transitions.
+  transitions, attention maps, word maps and unrolled RNN diagrams.
 
 Names are imported on first use, so that `import seqkeras` (and the command
 line's `--help`) does not start TensorFlow.
@@ -47,6 +49,7 @@ _EXPORTS = {
     "callbacks": "seqkeras.callbacks",
     "gradients": "seqkeras.gradients",
     "numpy_rnn": "seqkeras.numpy_rnn",
+    "embeddings": "seqkeras.embeddings",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
     "build_forecaster": "seqkeras.models",

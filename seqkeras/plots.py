@@ -242,3 +242,209 @@ def plot_attention(weights, source_tokens, target_tokens, *, title=None, ax=None
     ax.set_title(title or "attention")
     fig.tight_layout()
     return fig
+
+
+def plot_embeddings(points, labels, *, groups=None, title=None, ax=None):
+    """Words as points in two dimensions, each with its label.
+
+    Args:
+        points: `(n, 2)` coordinates, for example from
+            `seqkeras.embeddings.project`.
+        labels: the `n` words.
+        groups: optional `n` group names (for example "positive" /
+            "negative"); each group gets a colour and a legend entry.
+        title: the axes' title.
+        ax: draw into this matplotlib axes instead of a new figure.
+    """
+    points = np.asarray(points, dtype="float64")
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(
+            f"Expected (n, 2) points for {len(labels)} labels, got shape "
+            f"{points.shape}: project the vectors to 2-D first "
+            "(seqkeras.embeddings.project)."
+        )
+    if groups is not None and len(groups) != len(labels):
+        raise ValueError(
+            f"Expected one group per label ({len(labels)}), got {len(groups)}."
+        )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    else:
+        fig = ax.figure
+    names = list(dict.fromkeys(groups)) if groups is not None else [None]
+    for name in names:
+        chosen = [g == name for g in groups] if groups is not None else slice(None)
+        ax.scatter(*points[chosen].T, s=28, alpha=0.8, label=name)
+    for (x, y), label in zip(points, labels, strict=True):
+        ax.annotate(
+            label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9
+        )
+    if groups is not None:
+        ax.legend()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or "word vectors")
+    fig.tight_layout()
+    return fig
+
+
+def plot_rnn_diagram(model, *, time_steps=4, title=None, ax=None):
+    """Draws a recurrent model unrolled in time, from the model itself.
+
+    One column per time step and one row per recurrent layer, in the course's
+    notation: `x<t>` at the bottom, `a[l]<t>` for layer `l` at step `t`
+    (a bidirectional layer has a forward row `a→[l]<t>`, whose state passes
+    left to right, and a backward row `a←[l]<t>`, right to left), and the
+    outputs `ŷ<t>` on top: at every step if the last recurrent layer returns
+    sequences, once otherwise (from the forward state at the last step and,
+    if bidirectional, the backward state at the first). The labels on the
+    left name the Keras layers and their sizes.
+
+    Args:
+        model: a Keras model with recurrent layers (any seqkeras builder's).
+        time_steps: how many steps to draw.
+        title: the axes' title (default: the model's name).
+        ax: draw into this matplotlib axes instead of a new figure.
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    from seqkeras.models.recurrent import recurrent_structure
+
+    if not isinstance(time_steps, int) or not 1 <= time_steps <= 12:
+        raise ValueError(f"Expected time_steps between 1 and 12, got {time_steps!r}.")
+    parts = recurrent_structure(model)
+    layers = [p for p in parts if p["kind"] == "recurrent"]
+    output = parts[-1] if parts[-1]["kind"] == "output" else None
+    steps = list(range(1, time_steps + 1))
+    width, height, gap, layer_gap = 0.7, 0.42, 0.85, 1.25
+
+    # === Rows, bottom to top: (y, direction, label of step t) ===
+    rows = [(0.0, None, lambda t: f"x<{t}>")]
+    side = [(0.0, _describe(parts[0]))]
+    groups, y = [], 0.0
+    for number, part in enumerate(layers, start=1):
+        y += layer_gap
+        group = []
+        for arrow in ["→", "←"] if part["bidirectional"] else [""]:
+            rows.append((y, arrow, lambda t, a=arrow, n=number: f"a{a}[{n}]<{t}>"))
+            group.append(len(rows) - 1)
+            y += gap
+        y -= gap
+        side.append((rows[group[0]][0] + (y - rows[group[0]][0]) / 2, _describe(part)))
+        groups.append(group)
+    y += layer_gap
+    every_step = layers[-1]["return_sequences"]
+    outputs = steps if every_step else [(1 + time_steps) / 2]
+    side.append((y, _describe(output) if output else "outputs"))
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(2.6 + 1.2 * time_steps, 1.0 + 0.8 * y))
+    else:
+        fig = ax.figure
+    colours = {None: "#dbe9f6", "": "#fde0c5", "→": "#fde0c5", "←": "#d9f0d3"}
+    line = dict(color="0.35", lw=1.0)
+
+    def box(cx, cy, label, colour):
+        ax.add_patch(
+            FancyBboxPatch(
+                (cx - width / 2, cy - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.02",
+                facecolor=colour,
+                edgecolor="0.3",
+                zorder=2,
+            )
+        )
+        ax.text(cx, cy, label, ha="center", va="center", fontsize=8.5, zorder=3)
+
+    def connect(points):
+        """A polyline through `points`, with an arrow head on its last leg."""
+        xs, ys = zip(*points, strict=True)
+        ax.plot(xs[:-1], ys[:-1], zorder=1, **line)
+        ax.annotate(
+            "",
+            xy=points[-1],
+            xytext=points[-2],
+            arrowprops=dict(arrowstyle="->", shrinkA=0, shrinkB=0, **line),
+            zorder=1,
+        )
+
+    def feed(source, target, t, target_x=None):
+        """From row `source` at step t up to row `target` (at `target_x`).
+
+        A connection that would cross the rows between goes round them in
+        the gap between columns: the forward row's on the left, the others'
+        on the right, so the two directions never share a path.
+        """
+        source_y, direction = rows[source][0], rows[source][1]
+        target_y = rows[target][0] if target is not None else y
+        side_ = -1 if direction == "→" else 1
+        x0 = t + 0.18 * side_ if direction in ("→", "←") else t
+        x1 = target_x if target_x is not None else x0
+        bottom, top = source_y + height / 2, target_y - height / 2
+        if (
+            target_y - source_y <= layer_gap + 1e-9
+            or target is None
+            and not [r for r in rows if source_y < r[0] < target_y]
+        ):
+            connect([(x0, bottom), (x0, bottom), (x1, top)])
+            return
+        lane = t + 0.42 * side_  # two lanes per gap, one per direction
+        up, down = bottom + 0.12, top - 0.12
+        connect(
+            [(x0, bottom), (x0, up), (lane, up), (lane, down), (x1, down), (x1, top)]
+        )
+
+    # === Boxes and recurrent connections ===
+    for index, (row_y, direction, label) in enumerate(rows):
+        for t in steps:
+            box(t, row_y, label(t), colours[direction])
+        if index == 0:
+            continue
+        for t in steps[:-1]:
+            start, end = (t, t + 1) if direction != "←" else (t + 1, t)
+            sign = 1 if direction != "←" else -1
+            connect(
+                [
+                    (start + sign * width / 2, row_y),
+                    (start + sign * width / 2, row_y),
+                    (end - sign * width / 2, row_y),
+                ]
+            )
+    # === Each layer's rows feed every row of the layer above, step by step ===
+    below = [0]
+    for group in groups:
+        for source in below:
+            for target in group:
+                for t in steps:
+                    entry = t + 0.18 * (-1 if rows[source][1] == "→" else 1)
+                    feed(source, target, t, entry if len(below) > 1 else t)
+        below = group
+    # === Outputs ===
+    for t in outputs:
+        box(t, y, f"ŷ<{t}>" if every_step else "ŷ", "#e5e5e5")
+    for source in below:
+        if every_step:
+            for t in steps:
+                feed(source, None, t, t + 0.18 * (-1 if rows[source][1] == "→" else 1))
+        else:
+            # The last step's forward state; a backward row ends at step 1.
+            t = 1 if rows[source][1] == "←" else time_steps
+            feed(source, None, t, outputs[0])
+    for side_y, text in side:
+        ax.text(0.3, side_y, text, ha="right", va="center", fontsize=8.5)
+    ax.set_xlim(-1.9, time_steps + 0.6)
+    ax.set_ylim(-0.5, y + 0.5)
+    ax.axis("off")
+    ax.set_title(title or model.name)
+    fig.tight_layout()
+    return fig
+
+
+def _describe(part):
+    """The label beside a row of the diagram."""
+    if part["kind"] == "recurrent":
+        kind = ("bidirectional " if part["bidirectional"] else "") + part["cell"]
+        return f"{part['name']}\n{kind}, {part['units']} units"
+    return f"{part['name']}\nsize {part['units']}"

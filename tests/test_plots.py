@@ -99,3 +99,82 @@ def test_attention_map_labels_source_and_generated_words():
     np.testing.assert_array_equal(ax.images[0].get_array(), weights)
     with pytest.raises(ValueError, match="target words x source words"):
         plots.plot_attention(weights.T, ["a", "b", "c"], ["x", "y"])
+
+
+def _boxes(ax):
+    """The diagram's node labels, and its arrows as (start, end) pairs."""
+    labels = [
+        t.get_text() for t in ax.texts if t.get_text() and "\n" not in t.get_text()
+    ]
+    arrows = [(t.xyann, t.xy) for t in ax.texts if not t.get_text()]
+    return labels, arrows
+
+
+def test_rnn_diagram_of_a_deep_bidirectional_many_to_one_model():
+    from seqkeras.models import build_sentiment_classifier
+
+    model = build_sentiment_classifier(40, units=4, num_layers=2, bidirectional=True)
+    fig = plots.plot_rnn_diagram(model, time_steps=3)
+    ax = fig.axes[0]
+    labels, arrows = _boxes(ax)
+    steps = range(1, 4)
+    expected = [f"x<{t}>" for t in steps]
+    for layer in (1, 2):
+        expected += [f"a→[{layer}]<{t}>" for t in steps]
+        expected += [f"a←[{layer}]<{t}>" for t in steps]
+    assert labels == [*expected, "ŷ"]
+    assert len(ax.patches) == len(labels)
+    # The backward rows pass their state right to left, the forward ones
+    # left to right: 2 arrows per row of 3 steps.
+    y_of = {t.get_text(): t.get_position()[1] for t in ax.texts if t.get_text()}
+    for name, sign in [("a→[1]<1>", 1), ("a←[1]<1>", -1), ("a←[2]<1>", -1)]:
+        row = [(a, b) for a, b in arrows if a[1] == b[1] == y_of[name]]
+        assert len(row) == 2
+        assert all(np.sign(b[0] - a[0]) == sign for a, b in row)
+    # One output, fed by both directions of the last layer.
+    top = max(b[1] for _, b in arrows)
+    assert top < y_of["ŷ"]
+    assert [b[0] for _, b in arrows if b[1] == top] == [2.0, 2.0]
+    side = [t.get_text() for t in ax.texts if "\n" in t.get_text()]
+    assert side == [
+        "token_embedding\nsize 128",
+        "encoder_bilstm_0\nbidirectional lstm, 4 units",
+        "encoder_bilstm_1\nbidirectional lstm, 4 units",
+        "classifier\nsize 1",
+    ]
+    assert ax.get_title() == "sentiment_classifier"
+
+
+def test_rnn_diagram_of_a_stacked_many_to_many_model():
+    from seqkeras.models import build_sequence_tagger
+
+    model = build_sequence_tagger(
+        40, 5, cell="gru", units=4, num_layers=3, bidirectional=False
+    )
+    labels, arrows = _boxes(plots.plot_rnn_diagram(model, time_steps=2).axes[0])
+    expected = ["x<1>", "x<2>"]
+    expected += [f"a[{layer}]<{t}>" for layer in (1, 2, 3) for t in (1, 2)]
+    assert labels == [*expected, "ŷ<1>", "ŷ<2>"]
+    # 3 recurrent arrows, 2 x 4 vertical ones (x -> a[1] -> a[2] -> a[3] -> ŷ).
+    assert len(arrows) == 3 + 8
+    with pytest.raises(ValueError, match="time_steps between 1 and 12"):
+        plots.plot_rnn_diagram(model, time_steps=0)
+
+
+def test_embedding_plot_labels_every_word_and_colours_groups():
+    points = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+    fig = plots.plot_embeddings(
+        points, ["good", "bad", "film"], groups=["positive", "negative", "other"]
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["good", "bad", "film"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "positive",
+        "negative",
+        "other",
+    ]
+    np.testing.assert_array_equal(ax.collections[1].get_offsets(), [[1.0, 0.0]])
+    with pytest.raises(ValueError, match="project the vectors to 2-D"):
+        plots.plot_embeddings(np.ones((3, 5)), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="one group per label"):
+        plots.plot_embeddings(points, ["a", "b", "c"], groups=["x"])

@@ -16,7 +16,7 @@ from seqkeras.layers.crf import (
     crf_sequence_score,
 )
 from seqkeras.layers.forecasting import BASELINES, Autoregressive, BaselineForecast
-from seqkeras.layers.words import CharacterEncoder, WordDropout
+from seqkeras.layers.words import CharacterEncoder, OneHot, WordDropout
 
 __all__ = [
     "BASELINES",
@@ -26,6 +26,7 @@ __all__ = [
     "CharacterEncoder",
     "GRUCell",
     "LSTMCell",
+    "OneHot",
     "PeepholeLSTMCell",
     "SequenceAttention",
     "SimplifiedGRUCell",

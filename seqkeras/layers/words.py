@@ -1,5 +1,8 @@
-"""Layers that turn words into vectors: word dropout and character features.
+"""Layers that turn words into vectors: one-hot vectors, word dropout and
+character features.
 
+`OneHot` is the course's first representation of a word: a vector as long as
+the vocabulary with a single 1, the input a learned `Embedding` replaces.
 `WordDropout` replaces random training words by `[UNK]`, so the `[UNK]`
 vector learns to stand for words the model has not seen (Lample et al.
 2016). `CharacterEncoder` reads each word's characters and gives it a vector
@@ -16,6 +19,53 @@ from seqkeras import _validation
 from seqkeras._validation import one_of, positive_int
 
 CHARACTER_ENCODERS = ("cnn", "bilstm")
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
+class OneHot(keras.layers.Layer):
+    """Turns word ids into one-hot vectors, a drop-in for `Embedding`.
+
+    Word `i` becomes a vector of `vocabulary_size` zeros with a 1 at position
+    `i`. Padding (id 0) becomes all zeros and, with `mask_zero`, is masked,
+    exactly as `Embedding(mask_zero=True)` masks it. The layer has no weights:
+    the next layer's input weights (`W_X` of a recurrent layer) do the work an
+    embedding table would, since `one_hot(i) @ E == E[i]`.
+
+    Args:
+        vocabulary_size: number of ids, padding (id 0) included.
+        mask_zero: mask the padding steps.
+
+    Example:
+
+    >>> OneHot(4)(np.array([[2, 0]])).numpy().tolist()
+    [[[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]
+    """
+
+    def __init__(self, vocabulary_size, *, mask_zero=True, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size = positive_int("vocabulary_size", vocabulary_size)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = True
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        vectors = ops.one_hot(ids, self.vocabulary_size, dtype=self.compute_dtype)
+        # Padding is not a word: its vector is all zeros, not "word 0".
+        present = ops.cast(ids > 0, self.compute_dtype)[..., None]
+        return vectors * present  # (batch, time, vocabulary_size)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.vocabulary_size)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0) if self.mask_zero else None
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "mask_zero": self.mask_zero,
+        }
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")

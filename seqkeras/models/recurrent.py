@@ -13,6 +13,7 @@ import keras
 from seqkeras._validation import positive_int, positive_ints, rate
 from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.cells import CELL_CLASSES, get_cell_class
+from seqkeras.layers.words import OneHot
 
 # The names Keras runs as whole layers (fused kernels, cuDNN on a GPU).
 KERAS_LAYERS = {
@@ -137,3 +138,91 @@ def recurrent_stack(
     if dropout and output_dropout:
         x = keras.layers.Dropout(dropout, name=f"{name_prefix}_dropout")(x)
     return x
+
+
+def recurrent_structure(model):
+    """Describes a model as the course draws it: input, recurrent layers, output.
+
+    Walks the model's layers in order and keeps the ones a diagram shows:
+    the word vectors (`Embedding`, `OneHot`), each recurrent layer (plain or
+    `Bidirectional`) and the first layer after the last recurrent one (the
+    output). Dropout and other layers without a role in the picture are
+    skipped. `seqkeras.plots.plot_rnn_diagram` draws the result.
+
+    Args:
+        model: a Keras model with at least one recurrent layer.
+
+    Returns:
+        A list of dicts, input first. Every dict has `kind` ("input",
+        "recurrent" or "output") and `name`; recurrent layers add `cell`,
+        `units`, `bidirectional` and `return_sequences`; the others add
+        `units` (the vector size).
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((None, 3)),
+    ...     keras.layers.Bidirectional(keras.layers.GRU(4, name="gru")),
+    ...     keras.layers.Dense(1, name="out")])
+    >>> [(p["kind"], p.get("cell"), p["units"]) for p in recurrent_structure(model)]
+    [('input', None, 3), ('recurrent', 'gru', 4), ('output', None, 1)]
+    """
+    parts = []
+    inputs = model.inputs[0] if getattr(model, "inputs", None) else None
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        bidirectional = isinstance(layer, keras.layers.Bidirectional)
+        inner = layer.forward_layer if bidirectional else layer
+        if isinstance(inner, keras.layers.RNN):
+            if not parts:
+                parts.append(_input_part(inputs, None))
+            cell = inner.cell
+            parts.append(
+                {
+                    "kind": "recurrent",
+                    "name": layer.name,
+                    "cell": _CELL_NAMES.get(type(cell), cell_name(type(cell))),
+                    "units": int(getattr(cell, "units", 0) or _state_units(cell)),
+                    "bidirectional": bidirectional,
+                    "return_sequences": bool(inner.return_sequences),
+                }
+            )
+        elif not parts and isinstance(layer, keras.layers.Embedding):
+            parts.append(_input_part(layer, layer.output_dim))
+        elif not parts and isinstance(layer, OneHot):
+            parts.append(_input_part(layer, layer.vocabulary_size))
+        elif parts and parts[-1]["kind"] == "recurrent" and _has_size(layer):
+            parts.append(
+                {"kind": "output", "name": layer.name, "units": _has_size(layer)}
+            )
+            break
+    if not any(part["kind"] == "recurrent" for part in parts):
+        raise InvalidArgumentError(
+            f"The model {model.name!r} has no recurrent layer to describe."
+        )
+    return parts
+
+
+# Cell classes, named as `cell=` names them.
+_CELL_NAMES = {cls: name for name, cls in CELL_CLASSES.items()}
+
+
+def _input_part(source, size):
+    if size is None:  # the model's input tensor feeds the RNN directly
+        size = source.shape[-1] if source is not None else None
+        return {"kind": "input", "name": "inputs", "units": size}
+    return {"kind": "input", "name": source.name, "units": int(size)}
+
+
+def _state_units(cell):
+    size = cell.state_size
+    return size[0] if isinstance(size, list | tuple) else size
+
+
+def _has_size(layer):
+    """The output size of a Dense-like layer (Dense, TimeDistributed, CRF)."""
+    inner = getattr(layer, "layer", layer)
+    for attribute in ("units", "num_tags"):
+        if isinstance(getattr(inner, attribute, None), int):
+            return getattr(inner, attribute)
+    return None

@@ -17,6 +17,7 @@ from seqkeras._validation import (
     positive_int,
     rate,
 )
+from seqkeras.layers.words import OneHot
 from seqkeras.models.recurrent import recurrent_stack
 
 ENCODERS = ("dan", "rnn")
@@ -61,7 +62,9 @@ def build_sentiment_classifier(
         units: hidden size of each recurrent or dense layer.
         num_layers: how many layers to stack.
         bidirectional: read the sentence both ways (RNN encoder only).
-        embedding_dim: size of the learned word vectors.
+        embedding_dim: size of the learned word vectors, or None to feed
+            one-hot vectors of `vocabulary_size` instead (layer
+            "token_one_hot", no weights of its own).
         dropout: dropout rate on the word vectors, between layers and before
             the output.
         recurrent_dropout: dropout on the recurrent connections.
@@ -88,7 +91,8 @@ def build_sentiment_classifier(
     one_of("encoder", encoder, ENCODERS)
     positive_int("units", units)
     positive_int("num_layers", num_layers)
-    positive_int("embedding_dim", embedding_dim)
+    if embedding_dim is not None:
+        positive_int("embedding_dim", embedding_dim)
     dropout = rate("dropout", dropout)
     positive_float("learning_rate", learning_rate)
     if clipnorm is not None:
@@ -97,9 +101,12 @@ def build_sentiment_classifier(
     # === Layers and functional model ===
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     # mask_zero: padding never reaches the average or the recurrent state.
-    x = keras.layers.Embedding(
-        vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
-    )(token_ids)  # (batch, time, embedding_dim)
+    if embedding_dim is None:
+        x = OneHot(vocabulary_size, name="token_one_hot")(token_ids)
+    else:
+        x = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
+        )(token_ids)  # (batch, time, embedding_dim or vocabulary_size)
     if dropout:
         x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
     if encoder == "dan":

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from seqkeras.errors import InvalidArgumentError
-from seqkeras.layers.words import CharacterEncoder, WordDropout
+from seqkeras.layers.words import CharacterEncoder, OneHot, WordDropout
 
 
 def test_word_dropout_replaces_words_only_in_training():
@@ -52,3 +52,38 @@ def test_config_round_trip_and_bad_kind():
     assert config["kind"] == "bilstm" and config["units"] == 5
     with pytest.raises(InvalidArgumentError, match="`kind`"):
         CharacterEncoder(30, kind="rnn")
+
+
+def test_one_hot_times_a_matrix_is_the_embedding_lookup():
+    ids = np.array([[3, 1, 4, 0]])
+    E = np.arange(50, dtype="float32").reshape(5, 10) / 7  # (vocabulary, dim)
+    vectors = keras.ops.convert_to_numpy(OneHot(5)(ids))  # (1, 4, 5)
+    np.testing.assert_array_equal(vectors[0, :3], np.eye(5)[[3, 1, 4]])
+    np.testing.assert_array_equal(vectors[0, 3], np.zeros(5))  # padding
+    embedding = keras.layers.Embedding(5, 10, weights=[E])
+    looked_up = keras.ops.convert_to_numpy(embedding(ids))
+    # one_hot(i) @ E == E[i] for every word; padding maps to zeros, not E[0].
+    np.testing.assert_allclose((vectors @ E)[0, :3], looked_up[0, :3], atol=1e-6)
+    np.testing.assert_allclose((vectors @ E)[0, :3], E[[3, 1, 4]], atol=1e-6)
+
+
+def test_one_hot_masks_padding_like_an_embedding():
+    ids = np.array([[2, 3, 0, 0], [4, 0, 0, 0]])
+    assert np.array_equal(
+        keras.ops.convert_to_numpy(OneHot(5).compute_mask(ids)), ids > 0
+    )
+    assert OneHot(5, mask_zero=False).compute_mask(ids) is None
+    # The recurrent layer after it stops at the last word: padding is skipped.
+    inputs = keras.Input((None,), dtype="int32")
+    rnn = keras.layers.SimpleRNN(3, kernel_initializer="ones")
+    model = keras.Model(inputs, rnn(OneHot(5)(inputs)))
+    padded = keras.ops.convert_to_numpy(model(np.array([[2, 3, 0, 0]])))
+    short = keras.ops.convert_to_numpy(model(np.array([[2, 3]])))
+    np.testing.assert_allclose(padded, short, atol=1e-6)
+
+
+def test_one_hot_config_and_bad_size():
+    layer = OneHot.from_config(OneHot(7, mask_zero=False, name="words").get_config())
+    assert (layer.vocabulary_size, layer.mask_zero, layer.name) == (7, False, "words")
+    with pytest.raises(InvalidArgumentError, match="`vocabulary_size`"):
+        OneHot(0)

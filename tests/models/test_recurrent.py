@@ -18,6 +18,7 @@ from seqkeras.models.recurrent import (
     cell_name,
     recurrent_layer,
     recurrent_stack,
+    recurrent_structure,
 )
 from tests.helpers import assert_keras_round_trip
 
@@ -149,3 +150,58 @@ def test_output_dropout_is_one_named_layer_after_the_stack():
     assert names[-2:] == ["encoder_lstm_1", "encoder_dropout"]
     x = recurrent_stack(inputs, units=4, dropout=0.0, output_dropout=True)
     assert keras.Model(inputs, x).layers[-1].name == "encoder_lstm_0"
+
+
+def test_structure_of_a_stacked_bidirectional_one_hot_classifier():
+    model = build_sentiment_classifier(
+        50, units=6, num_layers=2, bidirectional=True, embedding_dim=None, dropout=0.1
+    )
+    assert recurrent_structure(model) == [
+        {"kind": "input", "name": "token_one_hot", "units": 50},
+        {
+            "kind": "recurrent",
+            "name": "encoder_bilstm_0",
+            "cell": "lstm",
+            "units": 6,
+            "bidirectional": True,
+            "return_sequences": True,
+        },
+        {
+            "kind": "recurrent",
+            "name": "encoder_bilstm_1",
+            "cell": "lstm",
+            "units": 6,
+            "bidirectional": True,
+            "return_sequences": False,
+        },
+        {"kind": "output", "name": "classifier", "units": 1},
+    ]
+
+
+@pytest.mark.parametrize("cell", ["gru", "course_gru", "peephole_lstm"])
+def test_structure_names_keras_and_course_cells_apart(cell):
+    model = build_sequence_tagger(30, 5, cell=cell, units=3, embedding_dim=4)
+    parts = recurrent_structure(model)
+    assert [p["kind"] for p in parts] == ["input", "recurrent", "output"]
+    assert parts[1]["cell"] == cell and parts[1]["return_sequences"]
+    assert parts[0] == {"kind": "input", "name": "token_embedding", "units": 4}
+    assert parts[2]["units"] == 5
+
+
+def test_structure_of_a_plain_keras_model_and_of_a_model_without_rnn():
+    model = keras.Sequential(
+        [
+            keras.Input((None, 7)),
+            keras.layers.SimpleRNN(5, return_sequences=True, name="first"),
+            keras.layers.RNN(SimplifiedGRUCell(2), name="second"),
+        ]
+    )
+    parts = recurrent_structure(model)
+    assert parts[0] == {"kind": "input", "name": "inputs", "units": 7}
+    assert [(p["name"], p["cell"], p["units"]) for p in parts[1:]] == [
+        ("first", "simple_rnn", 5),
+        ("second", "simplified_gru", 2),
+    ]
+    dense = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="mlp")
+    with pytest.raises(InvalidArgumentError, match="'mlp' has no recurrent layer"):
+        recurrent_structure(dense)

@@ -195,6 +195,44 @@ def test_a_cell_class_runs_through_keras_rnn():
     )
 
 
+def test_one_hot_input_has_no_table_and_the_course_parameter_count(tmp_path):
+    vocabulary_size, units, dim = 10_000, 64, 200
+    one_hot = build_sentiment_classifier(
+        vocabulary_size, cell="simple_rnn", units=units, embedding_dim=None
+    )
+    embedded = build_sentiment_classifier(
+        vocabulary_size, cell="simple_rnn", units=units, embedding_dim=dim
+    )
+    assert "token_one_hot" in [layer.name for layer in one_hot.layers]
+    # W_X (d, units) + W_A (units, units) + b_A, then W_y and b_y.
+    rnn = vocabulary_size * units + units * units + units
+    assert one_hot.count_params() == rnn + units + 1 == 644_225
+    table = vocabulary_size * dim
+    assert embedded.count_params() == table + dim * units + units * units + units + (
+        units + 1
+    )
+    assert embedded.count_params() == 2_017_025
+    ids = np.array([[5, 9, 2, 0]])
+    assert_keras_round_trip(one_hot, ids, tmp_path)
+
+
+def test_one_hot_model_equals_an_embedding_model_with_the_same_w_x():
+    """Feeding one-hot words to W_X equals looking up rows of E = W_X and
+    feeding them through an identity W_X: the embedding is the first matrix."""
+    one_hot = build_sentiment_classifier(
+        12, cell="simple_rnn", embedding_dim=None, units=3
+    )
+    weights = deterministic_weights(one_hot)  # W_X (12, 3), W_A, b_A, W_y, b_y
+    embedded = build_sentiment_classifier(
+        12, cell="simple_rnn", embedding_dim=3, units=3
+    )
+    embedded.set_weights([weights[0], np.eye(3, dtype="float32"), *weights[1:]])
+    ids = np.array([[4, 7, 11, 0], [2, 0, 0, 0]])
+    np.testing.assert_allclose(
+        one_hot.predict(ids, verbose=0), embedded.predict(ids, verbose=0), atol=1e-6
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
