@@ -427,7 +427,8 @@ def plot_rnn_diagram(model, *, time_steps=4, title=None, ax=None):
     for source in below:
         if every_step:
             for t in steps:
-                feed(source, None, t, t + 0.18 * (-1 if rows[source][1] == "→" else 1))
+                side_ = -1 if rows[source][1] == "→" else 1
+                feed(source, None, t, t + 0.18 * side_ if len(below) > 1 else None)
         else:
             # The last step's forward state; a backward row ends at step 1.
             t = 1 if rows[source][1] == "←" else time_steps

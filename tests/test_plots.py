@@ -157,6 +157,8 @@ def test_rnn_diagram_of_a_stacked_many_to_many_model():
     assert labels == [*expected, "ŷ<1>", "ŷ<2>"]
     # 3 recurrent arrows, 2 x 4 vertical ones (x -> a[1] -> a[2] -> a[3] -> ŷ).
     assert len(arrows) == 3 + 8
+    # Nothing to route round in one direction: every arrow is straight.
+    assert all(a[0] == b[0] or a[1] == b[1] for a, b in arrows)
     with pytest.raises(ValueError, match="time_steps between 1 and 12"):
         plots.plot_rnn_diagram(model, time_steps=0)
 
