@@ -11,7 +11,8 @@ The public API:
   LSTM, simplified GRU and peephole LSTM cells, forecast baselines,
   feedback, the CRF, character features, attention);
 - `seqkeras.models`: builders such as `build_sentiment_classifier`,
-  `build_sequence_tagger`, `build_translator` and `build_forecaster`;
+  `build_sequence_tagger`, `build_translator`, `build_forecaster` and
+  `build_language_model`;
 - `seqkeras.decoding`: greedy, sampling and beam search for any step
   function;
 - `seqkeras.callbacks`: `GradientNormMonitor` (gradient norms per step,
@@ -56,6 +57,7 @@ _EXPORTS = {
     "build_sequence_classifier": "seqkeras.models",
     "build_sequence_tagger": "seqkeras.models",
     "build_translator": "seqkeras.models",
+    "build_language_model": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
     "ForecastingPipeline": "seqkeras.pipelines",
     "SequenceClassifierPipeline": "seqkeras.pipelines",

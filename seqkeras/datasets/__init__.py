@@ -20,6 +20,13 @@ from collections.abc import Callable
 from seqkeras.datasets import registry
 from seqkeras.datasets.agreement import load_agreement
 from seqkeras.datasets.dates import load_dates
+from seqkeras.datasets.language import (
+    LanguageModelData,
+    TextStream,
+    load_ptb,
+    load_text,
+    load_tinyshakespeare,
+)
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
 from seqkeras.datasets.series import (
@@ -136,6 +143,20 @@ _CATALOGUE = {
             "(embedded, no download)",
         ),
         DatasetInfo(
+            "ptb",
+            "language",
+            load_ptb,
+            files=("ptb",),
+            description="Penn Treebank, word level, Mikolov's split (10k words)",
+        ),
+        DatasetInfo(
+            "tinyshakespeare",
+            "language",
+            load_tinyshakespeare,
+            files=("tinyshakespeare",),
+            description="Tiny Shakespeare, character level, last 10% validation",
+        ),
+        DatasetInfo(
             "seattle-weather",
             "series",
             load_seattle_weather,
@@ -185,9 +206,11 @@ def load(name, **kwargs):
 __all__ = [
     "DatasetInfo",
     "LabelledTexts",
+    "LanguageModelData",
     "RemoteFile",
     "SentencePairs",
     "TaggedSentences",
+    "TextStream",
     "TaggingData",
     "TextClassificationData",
     "TranslationData",
@@ -198,6 +221,9 @@ __all__ = [
     "get_info",
     "load",
     "load_agreement",
+    "load_ptb",
+    "load_text",
+    "load_tinyshakespeare",
     "load_conll2003",
     "load_csv_series",
     "load_dates",

@@ -16,7 +16,12 @@ from seqkeras.layers.crf import (
     crf_sequence_score,
 )
 from seqkeras.layers.forecasting import BASELINES, Autoregressive, BaselineForecast
-from seqkeras.layers.words import CharacterEncoder, OneHot, WordDropout
+from seqkeras.layers.words import (
+    CharacterEncoder,
+    OneHot,
+    ReversibleEmbedding,
+    WordDropout,
+)
 
 __all__ = [
     "BASELINES",
@@ -27,6 +32,7 @@ __all__ = [
     "GRUCell",
     "LSTMCell",
     "OneHot",
+    "ReversibleEmbedding",
     "PeepholeLSTMCell",
     "SequenceAttention",
     "SimplifiedGRUCell",

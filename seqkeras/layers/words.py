@@ -69,6 +69,66 @@ class OneHot(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
+class ReversibleEmbedding(keras.layers.Embedding):
+    """An embedding table that also scores vectors against every word.
+
+    Called on ids it looks them up, like `keras.layers.Embedding`. Called on
+    vectors with `reverse=True` it returns `vectors @ E^T (+ bias)`: one
+    logit per word, from the same table. A language model that uses it at
+    both ends ties its input and output embeddings (Press and Wolf 2017;
+    Inan et al. 2017), which saves `vocabulary_size * dim` weights and often
+    lowers perplexity.
+
+    Args:
+        input_dim: vocabulary size.
+        output_dim: size of the word vectors.
+        output_bias: add a learned bias per word to the reverse logits.
+        **kwargs: passed to `keras.layers.Embedding`.
+
+    Example:
+
+    >>> layer = ReversibleEmbedding(5, 2, output_bias=False)
+    >>> layer.build((None,))
+    >>> layer.set_weights([np.arange(10, dtype="float32").reshape(5, 2)])
+    >>> layer(np.array([[1.0, 0.0]]), reverse=True).numpy().tolist()
+    [[0.0, 2.0, 4.0, 6.0, 8.0]]
+    """
+
+    def __init__(self, input_dim, output_dim, *, output_bias=True, **kwargs):
+        super().__init__(input_dim, output_dim, **kwargs)
+        self.output_bias = bool(output_bias)
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        if self.output_bias:
+            self.reverse_bias = self.add_weight(
+                shape=(self.input_dim,), initializer="zeros", name="reverse_bias"
+            )
+
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            return super().call(inputs)
+        logits = ops.matmul(inputs, ops.transpose(self.embeddings))
+        return logits + self.reverse_bias if self.output_bias else logits
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is not None else super().compute_mask(inputs)
+
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse:
+            return (*input_shape[:-1], self.input_dim)
+        return super().compute_output_shape(input_shape)
+
+    def compute_output_spec(self, inputs, reverse=False):
+        shape = self.compute_output_shape(inputs.shape, reverse=reverse)
+        dtype = self.compute_dtype
+        return keras.KerasTensor(shape, dtype=dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "output_bias": self.output_bias}
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
 class WordDropout(keras.layers.Layer):
     """During training, replaces each word id by `unk_id` with probability `rate`.
 

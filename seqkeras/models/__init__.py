@@ -8,6 +8,7 @@ from seqkeras.models.forecasting import (
     build_linear_forecaster,
     build_sequence_classifier,
 )
+from seqkeras.models.language import build_language_model
 from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
 from seqkeras.models.tagging import build_sequence_tagger, decode_tags
@@ -20,6 +21,7 @@ __all__ = [
     "build_baseline_forecaster",
     "build_feedforward_classifier",
     "build_forecaster",
+    "build_language_model",
     "build_linear_forecaster",
     "build_sentiment_classifier",
     "build_sequence_classifier",

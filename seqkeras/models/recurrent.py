@@ -40,6 +40,7 @@ def recurrent_layer(
     return_sequences=False,
     return_state=False,
     recurrent_dropout=0.0,
+    stateful=False,
     name=None,
 ):
     """Returns a recurrent layer of `units` units.
@@ -56,6 +57,9 @@ def recurrent_layer(
         return_state: also return the final state(s).
         recurrent_dropout: dropout on the state-to-state connections (Keras'
             "simple_rnn", "gru" and "lstm" only).
+        stateful: keep the final state of each batch row as the initial
+            state of the same row in the next batch (needs a fixed batch
+            size; `layer.reset_state()` zeroes it).
         name: the layer's name.
 
     Example:
@@ -64,7 +68,10 @@ def recurrent_layer(
     'encoder_gru_0'
     """
     common = dict(
-        return_sequences=return_sequences, return_state=return_state, name=name
+        return_sequences=return_sequences,
+        return_state=return_state,
+        stateful=stateful,
+        name=name,
     )
     if isinstance(cell, str) and cell in KERAS_LAYERS:
         return KERAS_LAYERS[cell](units, recurrent_dropout=recurrent_dropout, **common)
@@ -92,6 +99,7 @@ def recurrent_stack(
     recurrent_dropout=0.0,
     return_sequences=False,
     output_dropout=False,
+    stateful=False,
     name_prefix="encoder",
 ):
     """Applies `num_layers` recurrent layers to `x`; returns the last output.
@@ -112,6 +120,7 @@ def recurrent_stack(
         return_sequences: whether the last layer returns every step.
         output_dropout: also apply `dropout` to the last layer's output
             (layer `f"{name_prefix}_dropout"`), before the model's head.
+        stateful: see `recurrent_layer` (not with `bidirectional`).
         name_prefix: layers are named `f"{name_prefix}_{cell}_{i}"`.
     """
     if isinstance(units, int):
@@ -120,6 +129,12 @@ def recurrent_stack(
         sizes = positive_ints("units", units)
     dropout = rate("dropout", dropout)
     rate("recurrent_dropout", recurrent_dropout)
+    if stateful and bidirectional:
+        raise InvalidArgumentError(
+            "A bidirectional stack cannot be stateful: its backward half reads "
+            "each batch from the end, so no state carries over to the next "
+            "batch. Use bidirectional=False."
+        )
     label = ("bi" if bidirectional else "") + cell_name(cell)
     for i, size in enumerate(sizes):
         last = i == len(sizes) - 1
@@ -128,6 +143,7 @@ def recurrent_stack(
             size,
             return_sequences=return_sequences or not last,
             recurrent_dropout=recurrent_dropout,
+            stateful=stateful,
             name=None if bidirectional else f"{name_prefix}_{label}_{i}",
         )
         if bidirectional:
