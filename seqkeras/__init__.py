@@ -63,6 +63,7 @@ _EXPORTS = {
     "SequenceClassifierPipeline": "seqkeras.pipelines",
     "TaggingPipeline": "seqkeras.pipelines",
     "TranslationPipeline": "seqkeras.pipelines",
+    "LanguageModelPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 
