@@ -111,9 +111,6 @@ class ReversibleEmbedding(keras.layers.Embedding):
         logits = ops.matmul(inputs, ops.transpose(self.embeddings))
         return logits + self.reverse_bias if self.output_bias else logits
 
-    def compute_mask(self, inputs, mask=None):
-        return None if mask is not None else super().compute_mask(inputs)
-
     def compute_output_shape(self, input_shape, reverse=False):
         if reverse:
             return (*input_shape[:-1], self.input_dim)

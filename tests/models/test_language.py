@@ -65,7 +65,7 @@ def test_one_token_at_a_time_gives_the_models_logits(kwargs):
         )
 
 
-def test_tied_embeddings_share_the_table():
+def test_tied_embeddings_share_the_table(tmp_path):
     kwargs = dict(units=[8, 6], embedding_dim=6, compile=False)
     untied = build_language_model(50, **kwargs)
     tied = build_language_model(50, tie_embeddings=True, **kwargs)
@@ -80,6 +80,8 @@ def test_tied_embeddings_share_the_table():
         keras.ops.convert_to_numpy(table).sum(axis=1),
         atol=1e-6,
     )
+    loaded = assert_keras_round_trip(tied, np.array([[2, 5, 7]]), tmp_path)
+    assert loaded.get_layer("token_embedding").output_bias
     with pytest.raises(InvalidArgumentError, match="last layer has 8 units but"):
         build_language_model(50, units=[6, 8], embedding_dim=6, tie_embeddings=True)
 
