@@ -111,6 +111,13 @@ class ReversibleEmbedding(keras.layers.Embedding):
         logits = ops.matmul(inputs, ops.transpose(self.embeddings))
         return logits + self.reverse_bias if self.output_bias else logits
 
+    @property
+    def variable_serialization_spec(self):
+        # Embedding saves only its table; the output bias must be saved too.
+        spec = dict(super().variable_serialization_spec)
+        spec[None] = [*spec[None], "reverse_bias"]
+        return spec
+
     def compute_output_shape(self, input_shape, reverse=False):
         if reverse:
             return (*input_shape[:-1], self.input_dim)
