@@ -9,7 +9,8 @@ not put this package's folder on `sys.path`:
 
 It calls the `serve` signature, or `translate` for a translator, and prints
 the most probable label (or the translation) of each input, or with
-`--json` one JSON object per input with every output of the signature.
+`--json` one JSON object per input with every output of the signature. For a
+language model it prints each input followed by its greedy continuation.
 """
 
 import json
@@ -24,14 +25,26 @@ def load(path):
     return tf.saved_model.load(str(path))
 
 
-def serve(saved_model, inputs, signature="serve"):
+def serve(saved_model, inputs, signature="serve", **arguments):
     """Calls `signature` on a batch of raw inputs; returns NumPy outputs.
 
-    Ragged outputs (a tagger's words and tags) come back as nested lists.
+    A signature that takes more than the inputs (a language model's
+    `generate` takes `max_length`, `temperature` and `seed`) gets them from
+    `arguments`, by name. Ragged outputs (a tagger's words and tags) come
+    back as nested lists.
     """
     import tensorflow as tf
 
-    outputs = getattr(saved_model, signature)(tf.constant(inputs))
+    function = getattr(saved_model, signature)
+    extra = []
+    for spec in list(getattr(function, "input_signature", None) or ())[1:]:
+        if spec.name not in arguments:
+            raise TypeError(
+                f"The {signature!r} signature also needs {spec.name!r} "
+                f"({spec.dtype.name})."
+            )
+        extra.append(tf.constant(arguments[spec.name], spec.dtype))
+    outputs = function(tf.constant(inputs), *extra)
     return {
         key: value.to_list() if isinstance(value, tf.RaggedTensor) else value.numpy()
         for key, value in outputs.items()
@@ -59,6 +72,13 @@ def main(argv=None):
         return 2
     path, inputs = argv[0], argv[1:]
     model = load(path)
+    if hasattr(model, "generate"):  # a language model: continue each prompt
+        outputs = serve(
+            model, inputs, "generate", max_length=50, temperature=0.0, seed=0
+        )
+        for text, continuation in zip(inputs, outputs["text"], strict=True):
+            print(f"{text} {continuation.decode('utf-8')}".strip())
+        return 0
     signature = "serve" if hasattr(model, "serve") else "translate"
     outputs = serve(model, inputs, signature)
     for i, text in enumerate(inputs):

@@ -64,13 +64,15 @@ def fit_one_step(model, x, y):
     assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
-def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
+def serve_in_fresh_process(
+    saved_model, inputs, tmp_path, signature="serve", **arguments
+):
     """Runs `signature` of a SavedModel in a new Python that cannot import seqkeras.
 
     The child loads the model with `seqkeras/serving.py`, which imports only
     TensorFlow and tensorflow-text; `seqkeras` is blocked in `sys.modules`,
     so any attempt to import it fails. Returns the outputs and the imported
-    module names.
+    module names. `arguments` go to the signature by name (JSON values).
     """
     out = pathlib.Path(tmp_path) / "outputs.npz"
     code = textwrap.dedent(
@@ -80,7 +82,9 @@ def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
         sys.modules["seqkeras"] = None  # importing seqkeras now fails
         serving = runpy.run_path({str(SERVING_SCRIPT)!r})
         model = serving["load"]({str(saved_model)!r})
-        outputs = serving["serve"](model, json.loads(sys.argv[1]), {signature!r})
+        outputs = serving["serve"](
+            model, json.loads(sys.argv[1]), {signature!r}, **json.loads(sys.argv[2])
+        )
         # Strings come back as object arrays of bytes; store them as bytes.
         # Ragged outputs come back as lists: store them as JSON.
         outputs = {{
@@ -96,7 +100,14 @@ def serve_in_fresh_process(saved_model, inputs, tmp_path, signature="serve"):
         """
     )
     result = subprocess.run(
-        [sys.executable, "-P", "-c", code, json.dumps(list(inputs))],
+        [
+            sys.executable,
+            "-P",
+            "-c",
+            code,
+            json.dumps(list(inputs)),
+            json.dumps(arguments),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

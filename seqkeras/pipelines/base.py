@@ -115,6 +115,10 @@ class Pipeline:
         """Adds the raw-input signatures to a `keras.export.ExportArchive`."""
         raise NotImplementedError
 
+    def _exported_model(self):
+        """The Keras model the export serves (the trained one by default)."""
+        return self.model
+
     # === Training ===
 
     def fit(
@@ -356,7 +360,7 @@ class Pipeline:
         import tensorflow as tf
 
         archive = keras.export.ExportArchive()
-        archive.track(self.model)
+        archive.track(self._exported_model())
         self._add_endpoints(archive)
         logger = tf.get_logger()  # TF logs "Assets written to ..." at INFO
         level = logger.level

@@ -349,24 +349,64 @@ class LanguageModelPipeline(Pipeline):
             "tokens": int(w.sum()),
         }
 
-    # === Scoring ===
+    # === Graph functions: scoring and generation ===
 
-    def _encode_texts(self, texts):
-        """Raw strings -> a ragged batch of ids (no [START] / [END])."""
-        texts = as_text_batch(texts)
-        if self.lowercase:
-            texts = tf.strings.lower(texts, encoding="utf-8")
+    def _encode(self, texts):
+        """Raw strings (a `(batch,)` tensor) -> ragged ids, no [START] / [END].
+        Graph-safe: the same code runs in `score`, `generate` and the export."""
         if self.level == "char":
             pieces = tf.strings.unicode_split(texts, "UTF-8")
         else:
             pieces = self.encoder.split(texts)
-        return self.encoder.encode(pieces)["token_ids"]
+        return self.encoder.encode(pieces)["token_ids"]  # (batch, None)
 
     def _context_id(self):
         """What a text is read after: `[START]`, or a newline for characters."""
         if self.level == "word":
             return Vocabulary.start_id
         return self.vocabulary.token_to_id("\n")
+
+    def _functions_for_model(self):
+        """The cache of traced functions, emptied when the model changes."""
+        model = self.inference_model()
+        if getattr(self, "_functions_owner", None) is not model:
+            self._functions, self._functions_owner = {}, model
+        return model, self._functions
+
+    def score_function(self):
+        """The `tf.function` behind `score` and the exported `score`
+        signature: `(batch,)` strings -> dict of `log_probability`,
+        `tokens` and `perplexity`, each `(batch,)`."""
+        model, functions = self._functions_for_model()
+        if "score" in functions:
+            return functions["score"]
+        context_id, word_level = self._context_id(), self.level == "word"
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+        def score(texts):
+            targets = self._encode(texts)  # (batch, None)
+            if word_level:  # a sentence ends with [END]
+                ends = tf.fill([targets.nrows(), 1], Vocabulary.end_id)
+                targets = tf.concat([targets, ends], axis=1)
+            lengths = tf.cast(targets.row_lengths(), tf.int32)  # (batch,)
+            steps = tf.maximum(tf.reduce_max(lengths), 1)
+            dense = targets.to_tensor(shape=[None, None])
+            dense = tf.pad(dense, [[0, 0], [0, steps - tf.shape(dense)[1]]])
+            context = tf.fill([tf.shape(dense)[0], 1], context_id)
+            inputs = tf.concat([context, dense[:, :-1]], axis=1)  # (batch, steps)
+            log_p = tf.nn.log_softmax(model(inputs, training=False))
+            picked = tf.gather(log_p, dense, batch_dims=2)  # (batch, steps)
+            mask = tf.sequence_mask(lengths, steps, tf.float32)
+            log_probability = tf.reduce_sum(picked * mask, axis=1)
+            counted = tf.cast(tf.maximum(lengths, 1), tf.float32)
+            return {
+                "log_probability": log_probability,
+                "tokens": lengths,
+                "perplexity": tf.exp(-log_probability / counted),
+            }
+
+        functions["score"] = score
+        return score
 
     def score(self, texts, *, batch_size=64):
         """How probable the model finds each text.
@@ -386,37 +426,136 @@ class LanguageModelPipeline(Pipeline):
             log-probability per token).
         """
         self._require_model()
-        texts = list(as_text_batch(texts).numpy())
-        model = self.inference_model()
-        log_probs, counts = [], []
-        for start in range(0, len(texts), batch_size):
-            ids = self._encode_texts(texts[start : start + batch_size])
-            lengths = ids.row_lengths().numpy()
-            if self.level == "word":
-                ids = tf.concat(
-                    [ids, tf.fill([ids.nrows(), 1], Vocabulary.end_id)], axis=1
-                )
-                lengths = lengths + 1
-            targets = ids.to_tensor().numpy()  # (batch, time)
-            context = np.full((len(targets), 1), self._context_id())
-            inputs = np.concatenate([context, targets[:, :-1]], axis=1)
-            logits = model.predict_on_batch(inputs)  # (batch, time, vocabulary)
-            log_p = keras.ops.convert_to_numpy(keras.ops.log_softmax(logits, axis=-1))
-            picked = np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
-            mask = np.arange(targets.shape[1])[None, :] < lengths[:, None]
-            log_probs.extend((picked * mask).sum(axis=1))
-            counts.extend(lengths)
-        log_probs = np.asarray(log_probs, dtype="float64")
-        counts = np.asarray(counts)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            perplexity = np.exp(-log_probs / np.maximum(counts, 1))
+        texts = as_text_batch(texts)
+        function = self.score_function()
+        parts = [
+            function(texts[start : start + batch_size])
+            for start in range(0, int(texts.shape[0]), batch_size)
+        ]
         return {
-            "log_probability": log_probs,
-            "tokens": counts,
-            "perplexity": perplexity,
+            key: np.concatenate([part[key].numpy() for part in parts])
+            for key in ("log_probability", "tokens", "perplexity")
         }
 
-    # === Generation ===
+    def _prime(self, model, step, texts):
+        """Reads the prompts; returns the last token of each and the states
+        after the tokens before it (prompts are left-padded to one length,
+        and a padded step leaves the state unchanged)."""
+        ids = self._encode(texts)
+        context = tf.fill([ids.nrows(), 1], self._context_id())
+        ids = tf.concat([context, ids], axis=1)
+        width = tf.cast(tf.reduce_max(ids.row_lengths()), tf.int32)
+        padded = tf.reverse(ids[:, ::-1].to_tensor(), axis=[1])  # (batch, width)
+        states = initial_states(model, tf.shape(texts)[0])
+
+        def body(t, states):
+            tokens = padded[:, t]
+            _, new_states = step(tokens, states)
+            real = (tokens > 0)[:, None]
+            states = tf.nest.map_structure(
+                lambda new, old: tf.where(real, new, old), new_states, states
+            )
+            return t + 1, states
+
+        _, states = tf.while_loop(lambda t, _: t < width - 1, body, (0, states))
+        return padded[:, -1], states
+
+    def generation_function(self, method="sample", **options):
+        """The `tf.function` behind `generate` (and, for "sample", the
+        exported `generate` signature).
+
+        It takes `(batch,)` prompt strings, `max_length` (int32), and for
+        "sample" `temperature` (float32; 0 or below means greedy) and `seed`
+        (int64); returns a dict: `text` `(batch,)` strings (the continuation
+        without the prompt), `scores` (its log-probability) and `lengths`.
+
+        Args:
+            method: "greedy", "sample" or "beam".
+            **options: fixed options of the search (`top_k`, `beam_width`,
+                `length_penalty`).
+        """
+        model, functions = self._functions_for_model()
+        decoding.check_options(method, options)
+        key = (method, tuple(sorted(options.items())))
+        if key in functions:
+            return functions[key]
+        step = decoding.forbid_tokens(step_function(model), self._forbidden_ids())
+        vocabulary = tf.constant(self.vocabulary.tokens)
+        word_level = self.level == "word"
+        separator = " " if word_level else ""
+
+        def finish(decoded):
+            tokens, lengths = decoded.tokens, decoded.lengths
+            if word_level:  # [END] is not part of the text
+                last = tf.gather(tokens, tf.maximum(lengths - 1, 0), batch_dims=1)
+                lengths = lengths - tf.cast(tf.equal(last, Vocabulary.end_id), tf.int32)
+            words = tf.gather(
+                vocabulary, tf.RaggedTensor.from_tensor(tokens, lengths=lengths)
+            )
+            return {
+                "text": tf.strings.reduce_join(words, axis=1, separator=separator),
+                "scores": decoded.scores,
+                "lengths": lengths,
+            }
+
+        def search(name, start, states, max_length, **sampling):
+            # The fixed options belong to `method`; the greedy branch of
+            # "sample" (temperature 0) takes none.
+            fixed = options if name == method else {}
+            return decoding.decode(
+                step,
+                start,
+                states,
+                method=name,
+                end_id=Vocabulary.end_id,
+                max_length=max_length,
+                **fixed,
+                **sampling,
+            )
+
+        prompts_spec = tf.TensorSpec([None], tf.string, name="prompts")
+        length_spec = tf.TensorSpec([], tf.int32, name="max_length")
+        if method == "sample":
+
+            @tf.function(
+                input_signature=[
+                    prompts_spec,
+                    length_spec,
+                    tf.TensorSpec([], tf.float32, name="temperature"),
+                    tf.TensorSpec([], tf.int64, name="seed"),
+                ]
+            )
+            def generate(prompts, max_length, temperature, seed):
+                start, states = self._prime(model, step, prompts)
+                greedy = finish(search("greedy", start, states, max_length))
+                sampled = finish(
+                    search(
+                        "sample",
+                        start,
+                        states,
+                        max_length,
+                        temperature=tf.maximum(temperature, 1e-6),
+                        seed=seed,
+                    )
+                )
+                return tf.cond(temperature > 0, lambda: sampled, lambda: greedy)
+
+        else:
+
+            @tf.function(input_signature=[prompts_spec, length_spec])
+            def generate(prompts, max_length):
+                start, states = self._prime(model, step, prompts)
+                return finish(search(method, start, states, max_length))
+
+        functions[key] = generate
+        return generate
+
+    def _forbidden_ids(self):
+        """Never generated: padding, [START], [UNK]; and [END] at character
+        level, where a text does not end by itself (the search writes
+        `max_length` characters)."""
+        forbidden = [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id]
+        return forbidden + ([Vocabulary.end_id] if self.level == "char" else [])
 
     def generate(
         self,
@@ -427,7 +566,7 @@ class LanguageModelPipeline(Pipeline):
         temperature=1.0,
         top_k=None,
         beam_width=4,
-        seed=None,
+        seed=0,
     ):
         """Continues `prompt` (a string, or a list of strings).
 
@@ -441,83 +580,43 @@ class LanguageModelPipeline(Pipeline):
                 flatter.
             top_k: for "top_k" (default 10) or "sample".
             beam_width: for "beam".
-            seed: makes sampling reproducible.
+            seed: the same seed gives the same text.
 
         Returns:
             The continuation (without the prompt) as a string, or a list of
-            strings for a list of prompts. Word models stop at `[END]` and
-            never write padding, `[START]` or `[UNK]`.
+            strings for a list of prompts. Word models stop at `[END]`;
+            padding, `[START]` and `[UNK]` are never written.
         """
         self._require_model()
         one_of("method", method, METHODS)
-        positive_int("max_length", max_length)
+        max_length = tf.constant(positive_int("max_length", max_length), tf.int32)
         single = isinstance(prompt, str)
-        prompts = [prompt] if single else list(prompt)
-        options = {}
+        prompts = as_text_batch([prompt] if single else prompt, name="prompt")
         if method in ("sample", "top_k"):
-            options["temperature"] = float(temperature)
+            options = {}
             if method == "top_k" or top_k is not None:
                 options["top_k"] = positive_int("top_k", top_k or 10)
-            if seed is not None:
-                options["seed"] = non_negative_int("seed", seed)
+            temperature = positive_float("temperature", temperature)
+            outputs = self.generation_function("sample", **options)(
+                prompts,
+                max_length,
+                tf.constant(temperature, tf.float32),
+                tf.constant(non_negative_int("seed", seed), tf.int64),
+            )
         elif method == "beam":
-            options["beam_width"] = positive_int("beam_width", beam_width)
-        tokens, lengths = self._generate_ids(
-            prompts, max_length, "sample" if method == "top_k" else method, options
-        )
-        texts = [
-            self._detokenize(row[:n]) for row, n in zip(tokens, lengths, strict=True)
-        ]
+            beam = {"beam_width": positive_int("beam_width", beam_width)}
+            outputs = self.generation_function("beam", **beam)(prompts, max_length)
+        else:
+            outputs = self.generation_function("greedy")(prompts, max_length)
+        texts = [text.decode("utf-8") for text in outputs["text"].numpy()]
         return texts[0] if single else texts
 
-    def _prime(self, prompts):
-        """Reads the prompts; returns the last token of each and the states
-        after the tokens before it."""
-        model = self.inference_model()
-        step = step_function(model)
-        ids = self._encode_texts(prompts)
-        context = tf.fill([ids.nrows(), 1], self._context_id())
-        ids = tf.concat([context, ids], axis=1)
-        # Left-pad to one length; a padded step leaves the state unchanged.
-        lengths = ids.row_lengths()
-        width = tf.reduce_max(lengths)
-        padded = tf.reverse(ids[:, ::-1].to_tensor(shape=[None, width]), axis=[1])
-        states = initial_states(model, len(prompts))
-        for t in range(int(width) - 1):
-            tokens = padded[:, t]
-            _, new_states = step(tokens, states)
-            real = (tokens > 0)[:, None]
-            states = tf.nest.map_structure(
-                lambda new, old, real=real: tf.where(real, new, old),
-                new_states,
-                states,
-            )
-        return padded[:, -1], states, step
+    # === Export ===
 
-    def _generate_ids(self, prompts, max_length, method, options):
-        start, states, step = self._prime(prompts)
-        forbidden = [0, Vocabulary.start_id, Vocabulary.unk_id]
-        if self.level == "char":
-            forbidden.append(Vocabulary.end_id)
-        # A character model never ends by itself (END is forbidden too): it
-        # writes `max_length` characters.
-        step = decoding.forbid_tokens(step, forbidden)
-        decoded = decoding.decode(
-            step,
-            start,
-            states,
-            method=method,
-            end_id=Vocabulary.end_id,
-            max_length=max_length,
-            **options,
-        )
-        tokens = decoded.tokens.numpy()
-        lengths = decoded.lengths.numpy()
-        if self.level == "word":  # drop [END]
-            ends = tokens[np.arange(len(tokens)), np.maximum(lengths - 1, 0)]
-            lengths = lengths - (ends == Vocabulary.end_id)
-        return tokens, lengths
+    def _exported_model(self):
+        return self.inference_model()
 
-    def _detokenize(self, ids):
-        tokens = [self.vocabulary.id_to_token(int(i)) for i in ids]
-        return ("" if self.level == "char" else " ").join(tokens)
+    def _add_endpoints(self, archive):
+        archive.track(self.encoder)
+        archive.add_endpoint("generate", self.generation_function("sample"))
+        archive.add_endpoint("score", self.score_function())

@@ -9,6 +9,7 @@ from seqkeras.datasets.language import LanguageModelData, TextStream
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.pipelines.base import load_pipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
+from tests.helpers import serve_in_fresh_process
 
 FRUITS = ["apple", "pear", "plum"]
 
@@ -125,6 +126,29 @@ def test_save_and_load_give_the_same_scores(trained, tmp_path):
     np.testing.assert_allclose(
         loaded.score(text)["log_probability"], pipeline.score(text)["log_probability"]
     )
+
+
+def test_export_generates_and_scores_the_same_in_a_fresh_process(trained, tmp_path):
+    pipeline, _ = trained
+    path = pipeline.export(tmp_path / "saved_model")
+    prompts = ["the apple and", "the", ""]
+    greedy, modules = serve_in_fresh_process(
+        path, prompts, tmp_path, "generate", max_length=8, temperature=0.0, seed=0
+    )
+    assert "seqkeras" not in modules and "tensorflow_text" in modules
+    texts = [t.decode("utf-8") for t in greedy["text"]]
+    assert texts == pipeline.generate(prompts, method="greedy", max_length=8)
+    sampled, _ = serve_in_fresh_process(
+        path, prompts, tmp_path, "generate", max_length=8, temperature=1.3, seed=7
+    )
+    texts = [t.decode("utf-8") for t in sampled["text"]]
+    expected = pipeline.generate(prompts, max_length=8, temperature=1.3, seed=7)
+    assert texts == expected
+    sentences = ["the pear and the plum salad is good", "good is salad"]
+    scores, _ = serve_in_fresh_process(path, sentences, tmp_path, "score")
+    mine = pipeline.score(sentences)
+    np.testing.assert_array_equal(scores["log_probability"], mine["log_probability"])
+    np.testing.assert_array_equal(scores["tokens"], mine["tokens"])
 
 
 def test_character_model_streams_generates_and_decays_the_rate():
