@@ -6,6 +6,9 @@
     seqkeras train weather-classifier --model lstm --out runs/weather
     seqkeras train translate --dataset dates --model seq2seq-attention \
         --out runs/dates
+    seqkeras train lm --dataset tinyshakespeare --level char --out runs/shakespeare
+    seqkeras generate runs/shakespeare --prompt "ROMEO:" --length 200 \
+        --temperature 0.8
     seqkeras evaluate runs/sst2
     seqkeras predict runs/sst2 "A gorgeous, witty film."
     seqkeras predict runs/spa-eng "Do you have a pet?" --beam-width 4
@@ -102,6 +105,7 @@ def build_parser():
     _add_classifier_parser(tasks)
     _add_tag_parser(tasks)
     _add_translate_parser(tasks)
+    _add_lm_parser(tasks)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained run")
     evaluate.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
@@ -124,6 +128,26 @@ def build_parser():
         default=None,
         help="translation: beam search of this width (default: greedy)",
     )
+
+    generate = commands.add_parser(
+        "generate", help="continue a prompt with a trained language model"
+    )
+    generate.add_argument("run", type=pathlib.Path, help="a folder from `train lm`")
+    generate.add_argument("--prompt", default="", help="the text to continue")
+    generate.add_argument(
+        "--length", type=_positive_int, default=100, help="tokens to generate"
+    )
+    generate.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="sampling temperature; 0 picks the likeliest token (greedy)",
+    )
+    generate.add_argument("--top-k", type=_positive_int, default=None)
+    generate.add_argument(
+        "--beam-width", type=_positive_int, default=None, help="beam search instead"
+    )
+    generate.add_argument("--seed", type=int, default=0)
 
     datasets = commands.add_parser("datasets", help="list or download data sets")
     actions = datasets.add_subparsers(dest="action", required=True)
@@ -288,6 +312,52 @@ def _add_translate_parser(tasks):
     )
 
 
+def _add_lm_parser(tasks):
+    from seqkeras.models.language import CONFIGS
+
+    parser = tasks.add_parser("lm", help="a word- or character-level language model")
+    parser.add_argument(
+        "--dataset",
+        default="ptb",
+        help="ptb, tinyshakespeare, or the path of a UTF-8 text file",
+    )
+    parser.add_argument(
+        "--level",
+        choices=["word", "char"],
+        default=None,
+        help="word or char (default: the data set's; word for a file)",
+    )
+    parser.add_argument("--model", default="lstm", choices=list(LM_CELLS))
+    parser.add_argument(
+        "--config",
+        choices=list(CONFIGS),
+        default=None,
+        help="small: Zaremba et al.'s PTB set-up; course: the course's model",
+    )
+    _add_common_training_arguments(parser, epochs_default=10, batch_size=None)
+    model = parser.add_argument_group("model and preprocessing")
+    model.add_argument("--units", type=_positive_int, nargs="+", default=None)
+    model.add_argument("--embedding-dim", type=_positive_int, default=None)
+    model.add_argument("--dropout", type=float, default=None)
+    model.add_argument("--optimizer", choices=["sgd", "adam"], default=None)
+    model.add_argument("--learning-rate", type=float, default=None)
+    model.add_argument("--clipnorm", type=float, default=None)
+    model.add_argument("--tie-embeddings", action="store_true", default=None)
+    model.add_argument("--num-steps", type=_positive_int, default=None)
+    model.add_argument("--max-vocabulary-size", type=_positive_int, default=None)
+    model.add_argument("--min-count", type=_positive_int, default=1)
+
+
+# `train lm --model NAME` -> the cell.
+LM_CELLS = {
+    "lstm": "lstm",
+    "gru": "gru",
+    "rnn": "simple_rnn",
+    "peephole-lstm": "peephole_lstm",
+    "simplified-gru": "simplified_gru",
+}
+
+
 # === train ===
 
 
@@ -400,6 +470,8 @@ MODEL_OPTIONS = (
     "word_dropout",
     "learning_rate",
     "clipnorm",
+    "optimizer",
+    "tie_embeddings",
 )
 
 
@@ -683,6 +755,82 @@ def _train_translate(args):
     return 0
 
 
+def _train_lm(args):
+    from seqkeras import datasets
+    from seqkeras.pipelines import LanguageModelPipeline
+
+    _prepare_out(args)
+    path = pathlib.Path(args.dataset)
+    if path.suffix or path.is_file():
+        data = datasets.load_text(path, level=args.level or "word")
+    else:
+        datasets.get_info(args.dataset, task="language")
+        data = datasets.load(args.dataset)
+        if args.level and args.level != data.level:
+            raise _user_error(
+                f"{args.dataset} is {data.level}-level text; drop --level or pass "
+                f"--level {data.level}."
+            )
+    if args.quick:
+        data = data.subset(**QUICK_SIZES)
+    epochs = args.epochs or (1 if args.quick else 10)
+    overrides = _model_overrides(args)
+    if "units" in overrides:
+        overrides["units"] = list(overrides["units"])
+    pipeline = LanguageModelPipeline(
+        level=data.level,
+        config=args.config,
+        num_steps=args.num_steps,
+        batch_size=args.batch_size,
+        max_vocabulary_size=args.max_vocabulary_size,
+        min_count=args.min_count,
+        seed=args.seed,
+        cell=LM_CELLS[args.model],
+        **overrides,
+    )
+    if args.config and not args.epochs and not args.quick:
+        epochs = CONFIG_EPOCHS.get(args.config, epochs)
+    args.batch_size = pipeline.batch_size
+    print(data.summary())
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
+    prompt = "" if data.level == "word" else data.test.units[0][:1]
+    samples = {
+        str(t): pipeline.generate(
+            prompt,
+            max_length=60 if data.level == "word" else 200,
+            temperature=t,
+            seed=args.seed,
+        )
+        for t in (0.5, 1.0)
+    }
+    metrics = {
+        "task": "language",
+        "dataset": data.name,
+        "dataset_path": str(path.resolve()) if path.is_file() else None,
+        "level": data.level,
+        "model": args.model,
+        "test": pipeline.evaluate(data.test),
+        "validation": pipeline.evaluate(data.validation),
+        "samples": samples,
+    }
+    _finish(pipeline, args, metrics, {})
+    test = metrics["test"]
+    print(f"sample (temperature 1.0): {prompt}{samples['1.0']}")
+    print(
+        f"test perplexity {test['perplexity']:.2f} ({test['cross_entropy']:.3f} nats, "
+        f"{test['bits_per_token']:.3f} bits per {data.level}) on "
+        f"{test['tokens']:,} tokens; trained in {pipeline.train_seconds:.0f} s "
+        f"({pipeline.examples_per_second:,.0f} tokens/s)"
+    )
+    return 0
+
+
+# Epochs of `train lm --config NAME` unless --epochs says otherwise.
+CONFIG_EPOCHS = {"small": 13, "course": 10}
+
+
 RUN_FILES = (
     "checkpoints", "logs", "saved_model", "model.keras", "pipeline.json",
     "preprocessing.json", "metrics.json", "history.json", "training_curves.png",
@@ -733,6 +881,13 @@ def _evaluate(args):
     name = args.dataset or run.get("dataset")
     if name is None:
         raise _user_error(f"{metrics_path} is missing: pass --dataset NAME.")
+    if pipeline.task == "language" and (args.dataset or run.get("dataset_path")):
+        path = pathlib.Path(args.dataset or run["dataset_path"])
+        if path.is_file():  # a text file rather than a catalogued corpus
+            data = datasets.load_text(path, level=pipeline.level)
+            result = pipeline.evaluate(getattr(data, args.split))
+            print(json.dumps({"dataset": str(path), "split": args.split, **result}))
+            return 0
     datasets.get_info(name, task=pipeline.dataset_task or pipeline.task)
     data = datasets.load(name)
     if pipeline.dataset_task == "series":
@@ -750,8 +905,37 @@ def _evaluate(args):
     return 0
 
 
+def _generate(args):
+    pipeline = _load_run(args.run)
+    if pipeline.task != "language":
+        raise _user_error(
+            f"{args.run} holds a {pipeline.task} run, not a language model: use "
+            "`seqkeras predict`."
+        )
+    if args.beam_width:
+        method, options = "beam", {"beam_width": args.beam_width}
+    elif args.temperature <= 0:
+        method, options = "greedy", {}
+    else:
+        method = "top_k" if args.top_k else "sample"
+        options = {"temperature": args.temperature, "top_k": args.top_k}
+        options["seed"] = args.seed
+    text = pipeline.generate(
+        args.prompt, max_length=args.length, method=method, **options
+    )
+    separator = " " if pipeline.level == "word" and args.prompt and text else ""
+    print(f"{args.prompt}{separator}{text}")
+    return 0
+
+
 def _predict(args):
     pipeline = _load_run(args.run)
+    if pipeline.task == "language":
+        raise _user_error(
+            f"{args.run} holds a language model: continue text with `seqkeras "
+            f"generate {args.run} --prompt TEXT`, score it with "
+            "`load_pipeline(...).score(texts)`."
+        )
     if pipeline.dataset_task == "series":
         raise _user_error(
             f"{args.run} holds a {pipeline.task} run, which reads windows of "
@@ -831,11 +1015,13 @@ TRAINERS = {
     "weather-classifier": _train_classifier,
     "tag": _train_tag,
     "translate": _train_translate,
+    "lm": _train_lm,
 }
 COMMANDS = {
     "train": lambda args: TRAINERS[args.task](args),
     "evaluate": _evaluate,
     "predict": _predict,
+    "generate": _generate,
     "datasets": _datasets,
 }
 
