@@ -73,10 +73,11 @@ def test_scores_pick_the_sentence_the_model_has_seen(trained):
     scores = pipeline.score(candidates)
     assert np.argmax(scores["log_probability"]) == 0
     assert scores["tokens"].tolist() == [9, 9, 5]  # words + [END]
-    # log P by hand: [START] the apple ... good -> the apple ... [END].
-    ids = np.array([2, *pipeline.vocabulary.encode(candidates[0].split()), 3])
-    logits = pipeline.inference_model().predict(ids[None, :-1], verbose=0)[0]
-    by_hand = np.take_along_axis(log_softmax(logits), ids[1:, None], axis=-1).sum()
+    # log P by hand: after [END] [START] (as if a sentence had just ended),
+    # the apple ... good [END].
+    ids = np.array([3, 2, *pipeline.vocabulary.encode(candidates[0].split()), 3])
+    logits = pipeline.inference_model().predict(ids[None, :-1], verbose=0)[0, 1:]
+    by_hand = np.take_along_axis(log_softmax(logits), ids[2:, None], axis=-1).sum()
     assert scores["log_probability"][0] == pytest.approx(by_hand, abs=1e-4)
     assert scores["perplexity"][0] == pytest.approx(np.exp(-by_hand / 9), rel=1e-4)
 
@@ -85,7 +86,7 @@ def test_greedy_generation_is_the_argmax_of_the_model(trained):
     pipeline, _ = trained
     model = pipeline.inference_model()
     prompt = "the plum and"
-    ids = [2, *pipeline.vocabulary.encode(prompt.split())]
+    ids = [3, 2, *pipeline.vocabulary.encode(prompt.split())]  # [END] [START] ...
     expected = []
     for _ in range(6):
         logits = model.predict(np.array([ids]), verbose=0)[0, -1]
