@@ -534,18 +534,24 @@ class LanguageModelPipeline(Pipeline):
             )
             def generate(prompts, max_length, temperature, seed):
                 start, states = self._prime(model, step, prompts)
-                greedy = finish(search("greedy", start, states, max_length))
-                sampled = finish(
-                    search(
-                        "sample",
-                        start,
-                        states,
-                        max_length,
-                        temperature=tf.maximum(temperature, 1e-6),
-                        seed=seed,
+
+                def sampled():
+                    return finish(
+                        search(
+                            "sample",
+                            start,
+                            states,
+                            max_length,
+                            temperature=tf.maximum(temperature, 1e-6),
+                            seed=seed,
+                        )
                     )
-                )
-                return tf.cond(temperature > 0, lambda: sampled, lambda: greedy)
+
+                def greedy():
+                    return finish(search("greedy", start, states, max_length))
+
+                # Only the chosen search runs.
+                return tf.cond(temperature > 0, sampled, greedy)
 
         else:
 
