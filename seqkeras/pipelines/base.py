@@ -28,6 +28,7 @@ from seqkeras.models.ensemble import average_ensemble
 _PIPELINES = {}
 PIPELINE_FILE = "pipeline.json"
 MODEL_FILE = "model.keras"
+PREPROCESSING_FILE = "preprocessing.json"
 
 
 def vocabulary_fingerprint(vocabularies):
@@ -55,6 +56,26 @@ def load_pipeline(directory):
         )
     info = json.loads(info_path.read_text())
     return _PIPELINES[info["task"]].load(directory)
+
+
+class EncoderPreprocessing:
+    """Mixin: the task hooks for a pipeline whose preprocessing is one
+    encoder in `self.encoder` (a `TextEncoder` or `WordEncoder`), saved as
+    `preprocessing.json`. Set `encoder_class` to the encoder's class."""
+
+    encoder_class = None
+
+    def _save_preprocessing(self, directory):
+        self.encoder.save(directory / PREPROCESSING_FILE)
+
+    def _load_preprocessing(self, directory):
+        self.encoder = self.encoder_class.load(directory / PREPROCESSING_FILE)
+
+    def _preprocessing_config(self):
+        return self.encoder.get_config()
+
+    def _load_preprocessing_from(self, other):
+        self.encoder = other.encoder
 
 
 class Pipeline:

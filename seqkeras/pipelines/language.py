@@ -38,13 +38,17 @@ from seqkeras.models.language import (
     reset_states,
     step_function,
 )
-from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
+from seqkeras.pipelines.base import (
+    EncoderPreprocessing,
+    Pipeline,
+    register_pipeline,
+    vocabulary_fingerprint,
+)
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vocabulary import END, START, UNK, Vocabulary
 from seqkeras.text.words import WordEncoder
 
-PREPROCESSING_FILE = "preprocessing.json"
 # Builder arguments the pipeline sets itself.
 BUILDER_DECIDES = {"vocabulary_size", "batch_size", "compile", "seed"}
 # Methods of `generate`: "top_k" is sampling restricted to the k likeliest.
@@ -62,7 +66,7 @@ class _ResetStates(keras.callbacks.Callback):
 
 
 @register_pipeline
-class LanguageModelPipeline(Pipeline):
+class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
     """A word- or character-level RNN language model for raw text.
 
     Args:
@@ -87,6 +91,7 @@ class LanguageModelPipeline(Pipeline):
     """
 
     task = "language"
+    encoder_class = WordEncoder
     monitor = ("val_perplexity", "min")
 
     def __init__(
@@ -276,18 +281,6 @@ class LanguageModelPipeline(Pipeline):
         return super().fit(
             train, validation, epochs=epochs, batch_size=self.batch_size, **kwargs
         )
-
-    def _save_preprocessing(self, directory):
-        self.encoder.save(directory / PREPROCESSING_FILE)
-
-    def _load_preprocessing(self, directory):
-        self.encoder = WordEncoder.load(directory / PREPROCESSING_FILE)
-
-    def _preprocessing_config(self):
-        return self.encoder.get_config()
-
-    def _load_preprocessing_from(self, other):
-        self.encoder = other.encoder
 
     # === Models with other batch sizes ===
 

@@ -12,11 +12,15 @@ from seqkeras.models.sentiment import (
     build_sentiment_classifier,
     class_probabilities,
 )
-from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
+from seqkeras.pipelines.base import (
+    EncoderPreprocessing,
+    Pipeline,
+    register_pipeline,
+    vocabulary_fingerprint,
+)
 from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.text import TextEncoder, as_text_batch
 
-PREPROCESSING_FILE = "preprocessing.json"
 # Builder arguments the pipeline sets itself; users may pass the others.
 BUILDER_DECIDES = {
     "vocabulary_size",
@@ -26,7 +30,7 @@ BUILDER_DECIDES = {
 
 
 @register_pipeline
-class SentimentPipeline(Pipeline):
+class SentimentPipeline(EncoderPreprocessing, Pipeline):
     """Raw text in, class probabilities out.
 
     The vocabulary is built from the training texts on the first `fit`.
@@ -58,6 +62,7 @@ class SentimentPipeline(Pipeline):
     """
 
     task = "sentiment"
+    encoder_class = TextEncoder
     monitor = ("val_accuracy", "max")
 
     def __init__(
@@ -172,18 +177,6 @@ class SentimentPipeline(Pipeline):
             **super()._fingerprint(),
             **vocabulary_fingerprint([self.encoder.vocabulary]),
         }
-
-    def _save_preprocessing(self, directory):
-        self.encoder.save(directory / PREPROCESSING_FILE)
-
-    def _load_preprocessing(self, directory):
-        self.encoder = TextEncoder.load(directory / PREPROCESSING_FILE)
-
-    def _preprocessing_config(self):
-        return self.encoder.get_config()
-
-    def _load_preprocessing_from(self, other):
-        self.encoder = other.encoder
 
     # === Inference ===
 

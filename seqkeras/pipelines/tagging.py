@@ -9,7 +9,12 @@ from seqkeras.datasets.tagging import TaggedSentences
 from seqkeras.errors import InvalidInputError, InvalidTagSequenceError
 from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
-from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
+from seqkeras.pipelines.base import (
+    EncoderPreprocessing,
+    Pipeline,
+    register_pipeline,
+    vocabulary_fingerprint,
+)
 from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.tags import (
     SCHEMES,
@@ -21,7 +26,6 @@ from seqkeras.tags import (
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.words import WordEncoder, as_word_batch
 
-PREPROCESSING_FILE = "preprocessing.json"
 # Builder arguments the pipeline sets itself; users may pass the others.
 BUILDER_DECIDES = {
     "vocabulary_size",
@@ -52,7 +56,7 @@ class _ValidationScores(keras.callbacks.Callback):
 
 
 @register_pipeline
-class TaggingPipeline(Pipeline):
+class TaggingPipeline(EncoderPreprocessing, Pipeline):
     """Raw sentences in, one tag per word (and entity spans) out.
 
     Sentences are split on white space, or passed already split as lists of
@@ -98,6 +102,7 @@ class TaggingPipeline(Pipeline):
     """
 
     task = "tagging"
+    encoder_class = WordEncoder
 
     def __init__(
         self,
@@ -254,18 +259,6 @@ class TaggingPipeline(Pipeline):
     def _fingerprint(self):
         vocabularies = [self.encoder.vocabulary, self.encoder.char_vocabulary]
         return {**super()._fingerprint(), **vocabulary_fingerprint(vocabularies)}
-
-    def _save_preprocessing(self, directory):
-        self.encoder.save(directory / PREPROCESSING_FILE)
-
-    def _load_preprocessing(self, directory):
-        self.encoder = WordEncoder.load(directory / PREPROCESSING_FILE)
-
-    def _preprocessing_config(self):
-        return self.encoder.get_config()
-
-    def _load_preprocessing_from(self, other):
-        self.encoder = other.encoder
 
     # === Inference ===
 
