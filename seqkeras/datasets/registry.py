@@ -113,6 +113,28 @@ REMOTE_FILES = {
             description="Tiny Shakespeare, 1,115,394 characters",
             licence="public-domain text",
         ),
+        RemoteFile(
+            name="flickr8k-images",
+            # The copy the Keras image-captioning example downloads.
+            origin="https://github.com/jbrownlee/Datasets/releases/download/"
+            "Flickr8k/Flickr8k_Dataset.zip",
+            filename="Flickr8k_Dataset.zip",
+            # No published checksum; a mirror's SHA256SUMS vouches for it.
+            sha256=None,
+            extract="zip",
+            description="Flickr8k photographs (8,091 JPEG files, about 1 GB)",
+            licence="Flickr terms of use; research use (Hodosh et al., 2013)",
+        ),
+        RemoteFile(
+            name="flickr8k-text",
+            origin="https://github.com/jbrownlee/Datasets/releases/download/"
+            "Flickr8k/Flickr8k_text.zip",
+            filename="Flickr8k_text.zip",
+            sha256=None,
+            extract="zip",
+            description="Flickr8k captions (five per image) and split lists",
+            licence="research use (Hodosh et al., 2013)",
+        ),
     ]
 }
 
@@ -231,6 +253,9 @@ def fetch(spec, *, cache_dir=None, mirror=None):
     url, expected = resolve_source(spec, mirror)
     cache_dir = pathlib.Path(cache_dir) if cache_dir else default_cache_dir()
     target = cache_dir / spec.filename
+    # get_file falls back to /tmp/.keras when its folder does not exist yet,
+    # which would cache the file away from `cached_path`.
+    cache_dir.mkdir(parents=True, exist_ok=True)
     try:
         # keras' cache_dir is the parent of cache_subdir.
         path = keras.utils.get_file(

@@ -60,11 +60,14 @@ def test_download_then_cache_makes_no_request(served, tmp_path):
     folder, url, requests = served
     (folder / "toy.txt").write_bytes(CONTENT)
     spec = spec_for(url, "toy.txt", CONTENT)
-    cache = tmp_path / "cache"
+    cache = tmp_path / "new" / "cache"
 
     path = fetch(spec, cache_dir=cache, mirror="")
     assert path.read_bytes() == CONTENT
     assert requests == ["/toy.txt"]
+    # In the folder asked for, though it did not exist (get_file alone would
+    # have fallen back to /tmp/.keras).
+    assert path == cache / "toy.txt"
 
     again = fetch(spec, cache_dir=cache, mirror="")
     assert again == path
