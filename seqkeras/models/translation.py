@@ -36,6 +36,7 @@ from keras import ops
 from seqkeras._validation import one_of, positive_float, positive_int, rate
 from seqkeras.layers.attention import SCORES, SequenceAttention
 from seqkeras.layers.cells import cell_config_name
+from seqkeras.models.decoder import RecurrentDecoder
 from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 # The model names of `seqkeras train translate --model NAME`.
@@ -62,7 +63,7 @@ class MaskedAccuracy(keras.metrics.SparseCategoricalAccuracy):
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
-class Translator(keras.Model):
+class Translator(RecurrentDecoder, keras.Model):
     """An RNN encoder-decoder, with or without attention.
 
     Build it with `build_translator`; the arguments are the same.
@@ -156,13 +157,7 @@ class Translator(keras.Model):
             target_vocabulary_size, name="next_word_logits"
         )
 
-    # === The pieces ===
-
-    @property
-    def num_states(self):
-        """States per recurrent layer: 2 for an LSTM (h and c), else 1."""
-        state_size = self.decoder_layers[0].cell.state_size
-        return len(state_size) if isinstance(state_size, (list, tuple)) else 1
+    # === The pieces (`decode`, `decode_step`, `step_function`: RecurrentDecoder) ===
 
     def encode(self, source, training=False):
         """Reads the source once.
@@ -194,88 +189,6 @@ class Translator(keras.Model):
             if i < self.num_layers - 1:
                 x = self.dropout_layer(x, training=training)
         return x, mask, states  # x: (batch, source_len, decoder_units)
-
-    def decode(self, target_in, states, memory, memory_mask, training=False, keys=None):
-        """Runs the decoder over `target_in` from `states`.
-
-        `keys` is `attention_keys(memory)` when the caller has it already.
-
-        Returns:
-            `(logits, states, attention)`: `(batch, target_len, vocabulary)`,
-            the final states, and the attention weights
-            `(batch, target_len, source_len)` (None without attention).
-        """
-        target_mask = ops.not_equal(target_in, 0)
-        x = self.target_embedding(target_in)  # (batch, target_len, embedding_dim)
-        x = self.dropout_layer(x, training=training)
-        new_states = []
-        n = self.num_states
-        for i, layer in enumerate(self.decoder_layers):
-            outputs = layer(
-                x,
-                initial_state=states[i * n : (i + 1) * n],
-                mask=target_mask,
-                training=training,
-            )
-            x = outputs[0]  # (batch, target_len, decoder_units)
-            new_states.extend(outputs[1:])
-            x = self.dropout_layer(x, training=training)
-        weights = None
-        if self.attention is not None:
-            context, weights = self.attention_layer(
-                x, memory, memory_mask=memory_mask, keys=keys
-            )
-            x = self.attention_combine(ops.concatenate([context, x], axis=-1))
-            x = self.dropout_layer(x, training=training)
-        return self.output_layer(x), new_states, weights
-
-    def decode_step(self, tokens, states, memory, memory_mask, keys=None):
-        """One decoder step: the next word's logits for every sentence.
-
-        Args:
-            tokens: `(batch,)` int ids of the previous words.
-            states, memory, memory_mask: as `encode` returns them (states as
-                the previous step returned them).
-            keys: `attention_keys(memory)`, to skip projecting the memory
-                again at every step; None computes it.
-
-        Returns:
-            `(logits, states, attention)`: `(batch, vocabulary)`, the new
-            states and `(batch, source_len)` weights (None without attention).
-        """
-        logits, states, weights = self.decode(
-            ops.expand_dims(tokens, 1), states, memory, memory_mask, keys=keys
-        )
-        attention = None if weights is None else weights[:, 0, :]
-        return logits[:, 0, :], states, attention
-
-    def step_function(self):
-        """`(tokens, state) -> (logits, state, attention)` for
-        `seqkeras.decoding`; the state is a dict holding the decoder states,
-        the memory, its mask and the attention keys (so that beam search
-        reorders them all), as `initial_decoder_state` returns it. The
-        attention is zeros of shape `(batch, source_len)` without attention.
-        """
-
-        def step(tokens, state):
-            logits, states, attention = self.decode_step(
-                tokens,
-                state["states"],
-                state["memory"],
-                state["memory_mask"],
-                keys=state.get("keys"),
-            )
-            if attention is None:
-                attention = ops.zeros(ops.shape(state["memory_mask"]), "float32")
-            return logits, {**state, "states": states}, attention
-
-        return step
-
-    def attention_keys(self, memory):
-        """The attention's projection of the memory (None without attention)."""
-        if self.attention is None:
-            return None
-        return self.attention_layer.project_memory(memory)
 
     def initial_decoder_state(self, source):
         """Encodes `source` into the state dict `step_function` expects."""
