@@ -19,6 +19,12 @@ from collections.abc import Callable
 
 from seqkeras.datasets import registry
 from seqkeras.datasets.agreement import load_agreement
+from seqkeras.datasets.captioning import (
+    CaptionedImages,
+    CaptioningData,
+    load_flickr8k,
+    read_flickr8k_captions,
+)
 from seqkeras.datasets.dates import load_dates
 from seqkeras.datasets.language import (
     LanguageModelData,
@@ -37,6 +43,7 @@ from seqkeras.datasets.series import (
     load_seattle_weather,
     load_stocks,
 )
+from seqkeras.datasets.shapes import load_shapes
 from seqkeras.datasets.tagging import (
     TaggedSentences,
     TaggingData,
@@ -157,6 +164,20 @@ _CATALOGUE = {
             description="Tiny Shakespeare, character level, last 10% validation",
         ),
         DatasetInfo(
+            "shapes",
+            "captioning",
+            load_shapes,
+            description="generated scenes of coloured shapes with captions; "
+            "unseen colour-shape pairs held out (embedded, no download)",
+        ),
+        DatasetInfo(
+            "flickr8k",
+            "captioning",
+            load_flickr8k,
+            files=("flickr8k-images", "flickr8k-text"),
+            description="Flickr8k photographs, five captions each, standard split",
+        ),
+        DatasetInfo(
             "seattle-weather",
             "series",
             load_seattle_weather,
@@ -204,6 +225,8 @@ def load(name, **kwargs):
 
 
 __all__ = [
+    "CaptionedImages",
+    "CaptioningData",
     "DatasetInfo",
     "LabelledTexts",
     "LanguageModelData",
@@ -227,15 +250,18 @@ __all__ = [
     "load_conll2003",
     "load_csv_series",
     "load_dates",
+    "load_flickr8k",
     "load_seattle_temps",
     "load_seattle_weather",
     "load_sentiment_sample",
+    "load_shapes",
     "load_spa_eng",
     "load_sst",
     "load_stocks",
     "parse_conll",
     "parse_sst_tree",
     "read_conll",
+    "read_flickr8k_captions",
     "read_tab_pairs",
     "registry",
     "split_by_source",

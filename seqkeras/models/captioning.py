@@ -1,0 +1,443 @@
+"""One to many: an image encoder, then an RNN that writes the caption.
+
+The course's one-to-many example. A convolutional network reads the image
+once; a recurrent decoder, conditioned on it, writes the caption one word at
+a time from `[START]`, each word predicted from the image and the words
+before it. Training feeds the reference caption (teacher forcing): inputs
+`[START] w1 ... wn`, labels `w1 ... wn [END]`, padding masked.
+
+How the image reaches the decoder (`conditioning`, Tanti et al. 2018):
+
+- "init_inject" (the course's form): the image vector, through a dense
+  layer with tanh, is the decoder's initial state;
+- "pre_inject": the image vector, projected to the word-vector size, is the
+  decoder's first input, before `[START]`;
+- "merge": the decoder reads the words only; its output is joined with the
+  image vector before the softmax (Mao et al.'s m-RNN), so the RNN models
+  language and the image chooses among the words.
+
+With `attention`, every decoder step also looks at every cell of the
+encoder's spatial feature map (Xu et al. 2015, "Show, Attend and Tell") and
+predicts its word from `tanh(W_c [context; h_t])`; the weights show where
+the model looked for each word. The attention here follows the RNN (as in
+Luong et al.'s translator) rather than feeding the context into it, so the
+decoder is the same network as translation's (`RecurrentDecoder`).
+
+The image encoder is a small CNN trained from scratch (`build_image_encoder`)
+or any Keras model passed as `encoder`, e.g. a `keras.applications` backbone
+built with `include_top=False` (and `weights=None`, or pretrained weights
+you have). It receives pixel values in [0, 255]; a backbone that expects
+another range should include its preprocessing.
+
+`Captioner.initial_decoder_state(images)` and `step_function()` are what
+`seqkeras.decoding` needs for greedy, sampled and beam-search captions.
+"""
+
+import keras
+from keras import ops
+
+from seqkeras._validation import (
+    one_of,
+    positive_float,
+    positive_int,
+    positive_ints,
+    rate,
+)
+from seqkeras.errors import InvalidArgumentError
+from seqkeras.layers.attention import SCORES, SequenceAttention
+from seqkeras.layers.cells import cell_config_name
+from seqkeras.models.decoder import RecurrentDecoder
+from seqkeras.models.recurrent import cell_name, recurrent_layer
+from seqkeras.models.translation import MaskedAccuracy
+
+CONDITIONINGS = ("init_inject", "pre_inject", "merge")
+POOLINGS = ("flatten", "average")
+
+# The model names of `seqkeras train caption --model NAME`.
+PRESETS = {
+    "inject": {"conditioning": "init_inject", "attention": None},
+    "pre-inject": {"conditioning": "pre_inject", "attention": None},
+    "merge": {"conditioning": "merge", "attention": None},
+    "attention": {"conditioning": "init_inject", "attention": "additive"},
+}
+
+
+def build_image_encoder(image_shape=(64, 64, 3), *, filters=(32, 64, 128), name=None):
+    """A small CNN: pixels in [0, 255] -> a spatial feature map.
+
+    Each block is two 3x3 convolutions with ReLU and a 2x2 max-pooling, so
+    a 64 x 64 image becomes an 8 x 8 grid of `filters[-1]` features with
+    three blocks.
+
+    Args:
+        image_shape: `(height, width, channels)`.
+        filters: channels of each block's convolutions.
+        name: the model's name (default "image_encoder").
+
+    Returns:
+        A functional `keras.Model` `(batch, *image_shape)` ->
+        `(batch, height / 2**blocks, width / 2**blocks, filters[-1])`.
+
+    Example:
+
+    >>> encoder = build_image_encoder((32, 32, 3), filters=(8, 16))
+    >>> encoder.output_shape
+    (None, 8, 8, 16)
+    """
+    filters = positive_ints("filters", filters)
+    image_shape = positive_ints("image_shape", image_shape, length=3)
+    image = keras.Input(image_shape, name="image")
+    x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
+    for i, channels in enumerate(filters):
+        for j in range(2):
+            x = keras.layers.Conv2D(
+                channels, 3, padding="same", activation="relu", name=f"conv_{i}_{j}"
+            )(x)
+        x = keras.layers.MaxPooling2D(name=f"pool_{i}")(x)
+    return keras.Model(image, x, name=name or "image_encoder")
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
+class Captioner(RecurrentDecoder, keras.Model):
+    """An image encoder and an RNN decoder conditioned on it.
+
+    Build it with `build_captioner`; the arguments are the same.
+
+    Call inputs: a dict with `image` `(batch, height, width, 3)` pixel
+    values in [0, 255] and `caption_in` `(batch, time)` int ids (starting
+    with `[START]`), 0 as padding. Output: `(batch, time, vocabulary_size)`
+    logits of the next word at every position.
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        *,
+        image_shape=(64, 64, 3),
+        encoder=None,
+        encoder_filters=(32, 64, 128),
+        image_pooling="flatten",
+        conditioning="init_inject",
+        attention=None,
+        attention_units=None,
+        cell="lstm",
+        units=256,
+        num_layers=1,
+        embedding_dim=128,
+        dropout=0.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocabulary_size = positive_int("vocabulary_size", vocabulary_size)
+        self.image_shape = positive_ints("image_shape", image_shape, length=3)
+        self.encoder_filters = positive_ints("encoder_filters", encoder_filters)
+        self.image_pooling = one_of("image_pooling", image_pooling, POOLINGS)
+        self.conditioning = one_of("conditioning", conditioning, CONDITIONINGS)
+        if attention is not None:
+            one_of("attention", attention, (None, *SCORES))
+        self.attention = attention
+        self.attention_units = (
+            None
+            if attention_units is None
+            else positive_int("attention_units", attention_units)
+        )
+        self.cell = cell = cell_config_name(cell)
+        self.units = positive_int("units", units)
+        self.num_layers = positive_int("num_layers", num_layers)
+        self.embedding_dim = positive_int("embedding_dim", embedding_dim)
+        self.dropout = rate("dropout", dropout)
+
+        # === Layers ===
+        if isinstance(encoder, dict):  # from a saved config
+            encoder = keras.saving.deserialize_keras_object(encoder)
+        self.custom_encoder = encoder is not None
+        if encoder is None:
+            encoder = build_image_encoder(
+                self.image_shape, filters=self.encoder_filters
+            )
+        elif not isinstance(encoder, keras.Model):
+            raise InvalidArgumentError(
+                "Received an invalid value for argument `encoder`, expected a "
+                f"keras.Model from images to features, got {type(encoder).__name__}"
+            )
+        self.image_encoder = encoder
+        feature_shape = tuple(encoder.compute_output_shape((1, *self.image_shape)))
+        if len(feature_shape) not in (2, 4):
+            raise InvalidArgumentError(
+                "The image encoder must return a feature map (batch, height, "
+                f"width, channels) or a vector (batch, features); it returns "
+                f"{feature_shape}."
+            )
+        if attention is not None and len(feature_shape) != 4:
+            raise InvalidArgumentError(
+                "Attention looks at the cells of a spatial feature map, but the "
+                f"encoder returns vectors {feature_shape}. Pass an encoder "
+                "without global pooling (include_top=False, pooling=None)."
+            )
+        # The grid the attention weights cover: (1, 1) for a vector encoder.
+        self.feature_grid = (
+            tuple(feature_shape[1:3]) if len(feature_shape) == 4 else (1, 1)
+        )
+        self.image_vector = keras.layers.Dense(
+            units, activation="relu", name="image_vector"
+        )
+        self.target_embedding = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, name="word_embedding"
+        )
+        self.decoder_layers = [
+            recurrent_layer(
+                cell,
+                units,
+                return_sequences=True,
+                return_state=True,
+                name=f"decoder_{cell_name(cell)}_{i}",
+            )
+            for i in range(num_layers)
+        ]
+        if self.conditioning == "init_inject":
+            self.image_to_state = [
+                keras.layers.Dense(units, activation="tanh", name=f"image_to_state_{i}")
+                for i in range(num_layers * self.num_states)
+            ]
+        elif self.conditioning == "pre_inject":
+            self.image_to_input = keras.layers.Dense(
+                embedding_dim, name="image_to_input"
+            )
+        else:
+            self.merge_combine = keras.layers.Dense(
+                units, activation="tanh", name="merge_combine"
+            )
+        self.dropout_layer = keras.layers.Dropout(self.dropout, name="dropout")
+        if attention is not None:
+            self.feature_projection = keras.layers.Dense(
+                units, activation="relu", name="feature_projection"
+            )
+            self.attention_layer = SequenceAttention(
+                attention, units=attention_units, name="attention"
+            )
+            self.attention_combine = keras.layers.Dense(
+                units, activation="tanh", name="attention_combine"
+            )
+        self.output_layer = keras.layers.Dense(vocabulary_size, name="next_word_logits")
+
+    # === The pieces (`decode`, `decode_step`, `step_function`: RecurrentDecoder) ===
+
+    def encode(self, images, training=False):
+        """Reads the images once.
+
+        Args:
+            images: `(batch, height, width, 3)` pixel values in [0, 255].
+
+        Returns:
+            `(memory, memory_mask, image)`: the feature map as a sequence of
+            cells `(batch, cells, units)` (projected for the attention; the
+            encoder's channels without attention), `(batch, cells)` booleans
+            (all True) and the image vector `(batch, units)`.
+        """
+        features = self.image_encoder(images, training=training)
+        if len(features.shape) == 2:  # a vector encoder: one cell
+            features = ops.expand_dims(features, 1)
+        else:  # (batch, h, w, channels) -> (batch, h * w, channels)
+            shape = ops.shape(features)
+            features = ops.reshape(features, (shape[0], -1, shape[-1]))
+        memory = features
+        if self.attention is not None:
+            memory = self.feature_projection(features)  # (batch, cells, units)
+            memory = self.dropout_layer(memory, training=training)
+        if self.image_pooling == "flatten":
+            # Keeps where things are ("above", "left of"), which an average
+            # over the cells would blur.
+            pooled = ops.reshape(features, (ops.shape(features)[0], -1))
+        else:
+            pooled = ops.mean(features, axis=1)
+        image = self.image_vector(pooled)  # (batch, units)
+        image = self.dropout_layer(image, training=training)
+        mask = ops.ones(ops.shape(memory)[:2], "bool")  # (batch, cells)
+        return memory, mask, image
+
+    def initial_states(self, image, training=False):
+        """The decoder's states before `[START]`, from the image vector."""
+        if self.conditioning == "init_inject":
+            return [layer(image) for layer in self.image_to_state]
+        batch = ops.shape(image)[0]
+        n = self.num_layers * self.num_states
+        states = [ops.zeros((batch, self.units), image.dtype) for _ in range(n)]
+        if self.conditioning == "pre_inject":
+            # The image is the first word the decoder reads.
+            first = ops.expand_dims(self.image_to_input(image), 1)
+            _, states = self.run_decoder_layers(first, states, training=training)
+        return states
+
+    def initial_decoder_state(self, images):
+        """Encodes `images` into the state dict `step_function` expects."""
+        memory, memory_mask, image = self.encode(images)
+        state = {
+            "states": self.initial_states(image),
+            "memory": memory,
+            "memory_mask": memory_mask,
+            "image": image,
+        }
+        if self.attention is not None:
+            state["keys"] = self.attention_keys(memory)
+        return state
+
+    def _before_output(self, x, image, training):
+        if self.conditioning != "merge":
+            return x
+        # (batch, units) -> (batch, time, units), beside every word's output.
+        image = ops.broadcast_to(ops.expand_dims(image, 1), ops.shape(x))
+        x = self.merge_combine(ops.concatenate([x, image], axis=-1))
+        return self.dropout_layer(x, training=training)
+
+    # === Keras ===
+
+    def call(self, inputs, training=False):
+        memory, memory_mask, image = self.encode(inputs["image"], training=training)
+        logits, _, _ = self.decode(
+            inputs["caption_in"],
+            self.initial_states(image, training=training),
+            memory,
+            memory_mask,
+            training=training,
+            image=image,
+        )
+        return logits  # (batch, time, vocabulary_size)
+
+    def build(self, input_shape=None):
+        if not self.built:
+            self.call(
+                {
+                    "image": ops.zeros((1, *self.image_shape)),
+                    "caption_in": ops.ones((1, 2), "int32"),
+                }
+            )
+        self.built = True
+
+    @classmethod
+    def from_config(cls, config):
+        model = cls(**config)
+        model.build()
+        return model
+
+    def get_build_config(self):
+        return {"built": True}
+
+    def build_from_config(self, config):
+        self.build()
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "image_shape": list(self.image_shape),
+            "encoder": (
+                keras.saving.serialize_keras_object(self.image_encoder)
+                if self.custom_encoder
+                else None
+            ),
+            "encoder_filters": list(self.encoder_filters),
+            "image_pooling": self.image_pooling,
+            "conditioning": self.conditioning,
+            "attention": self.attention,
+            "attention_units": self.attention_units,
+            "cell": self.cell,
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "embedding_dim": self.embedding_dim,
+            "dropout": self.dropout,
+        }
+
+
+def build_captioner(
+    vocabulary_size,
+    *,
+    image_shape=(64, 64, 3),
+    encoder=None,
+    encoder_filters=(32, 64, 128),
+    image_pooling="flatten",
+    conditioning="init_inject",
+    attention=None,
+    attention_units=None,
+    cell="lstm",
+    units=256,
+    num_layers=1,
+    embedding_dim=128,
+    dropout=0.0,
+    learning_rate=1e-3,
+    clipnorm=5.0,
+    compile=True,
+    name="captioner",
+):
+    """Builds an image captioner, trained with teacher forcing.
+
+    Args:
+        vocabulary_size: number of word ids, padding (0), `[START]` (2) and
+            `[END]` (3) included.
+        image_shape: `(height, width, 3)` of the images it reads.
+        encoder: None for a small CNN trained from scratch
+            (`build_image_encoder`), or a `keras.Model` from images with
+            pixel values in [0, 255] to a feature map or a vector.
+        encoder_filters: the small CNN's channels per block.
+        image_pooling: how the feature map becomes the image vector:
+            "flatten" (keeps positions; the default) or "average".
+        conditioning: "init_inject" (the image is the initial state),
+            "pre_inject" (the first input) or "merge" (joined with the RNN's
+            output before the softmax).
+        attention: None, "additive" (Bahdanau, as in Show, Attend and Tell)
+            or "dot" (Luong) attention over the feature map's cells.
+        attention_units: hidden size of the additive score (None: `units`).
+        cell: a name in `seqkeras.models.CELLS` or a registered cell class.
+        units: hidden size of each decoder layer.
+        num_layers: stacked decoder layers.
+        embedding_dim: size of the word vectors.
+        dropout: on the image features, word vectors and between layers.
+        learning_rate: Adam's learning rate.
+        clipnorm: clip each gradient to this norm (None: no clipping).
+        compile: compile with Adam, the cross-entropy of the next word and
+            its accuracy, padding excluded from both.
+        name: the model's name.
+
+    Returns:
+        A `Captioner` (a `keras.Model`), built.
+
+    Example:
+
+    >>> import numpy as np
+    >>> model = build_captioner(20, image_shape=(16, 16, 3), encoder_filters=(4,),
+    ...                         units=8, embedding_dim=4, attention="additive")
+    >>> captions_in = np.array([[2, 5], [2, 0]])
+    >>> batch = {"image": np.zeros((2, 16, 16, 3)), "caption_in": captions_in}
+    >>> tuple(model.predict(batch, verbose=0).shape)
+    (2, 2, 20)
+    >>> model.feature_grid
+    (8, 8)
+    """
+    positive_float("learning_rate", learning_rate)
+    if clipnorm is not None:
+        positive_float("clipnorm", clipnorm)
+    model = Captioner(
+        vocabulary_size,
+        image_shape=image_shape,
+        encoder=encoder,
+        encoder_filters=encoder_filters,
+        image_pooling=image_pooling,
+        conditioning=conditioning,
+        attention=attention,
+        attention_units=attention_units,
+        cell=cell,
+        units=units,
+        num_layers=num_layers,
+        embedding_dim=embedding_dim,
+        dropout=dropout,
+        name=name,
+    )
+    model.build()
+    if compile:
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, ignore_class=0
+            ),
+            metrics=[MaskedAccuracy()],
+        )
+    return model
