@@ -1,5 +1,5 @@
 """Scores: entity-level F1 and token accuracy (tagging), BLEU, chrF and exact
-match (translation).
+match (translation and captioning).
 
 Entity scores follow the CoNLL `conlleval` script: entities are read from
 the gold and predicted tags of each sentence with `conlleval_spans`, and a
@@ -147,7 +147,7 @@ def _reference_streams(hypotheses, references):
     return hypotheses, streams
 
 
-def corpus_bleu(hypotheses, references, *, lowercase=True):
+def corpus_bleu(hypotheses, references, *, lowercase=True, max_order=4):
     """Corpus BLEU (0-100) with sacrebleu's standard settings (13a tokenizer,
     exponential smoothing).
 
@@ -157,11 +157,20 @@ def corpus_bleu(hypotheses, references, *, lowercase=True):
             (their number may vary).
         lowercase: ignore case (the pipelines case-fold their text, so their
             output has no capitals to match).
+        max_order: the longest n-grams counted: 4 is BLEU (BLEU-4), 1 to 3
+            give the BLEU-1 to BLEU-3 that captioning papers also report.
+
+    Example:
+
+    >>> refs = [["a small red circle", "one small red circle"]]
+    >>> round(corpus_bleu(["a small red square"], refs, max_order=1), 1)
+    75.0
     """
-    import sacrebleu
+    from sacrebleu.metrics import BLEU
 
     hypotheses, streams = _reference_streams(hypotheses, references)
-    return float(sacrebleu.corpus_bleu(hypotheses, streams, lowercase=lowercase).score)
+    metric = BLEU(lowercase=lowercase, max_ngram_order=max_order)
+    return float(metric.corpus_score(hypotheses, streams).score)
 
 
 def corpus_chrf(hypotheses, references, *, lowercase=True):

@@ -7,8 +7,9 @@ not put this package's folder on `sys.path`:
 
     python -P seqkeras/serving.py DIR/saved_model "Great film!" "Dull plot."
 
-It calls the `serve` signature, or `translate` for a translator, and prints
-the most probable label (or the translation) of each input, or with
+It calls the `serve` signature, `translate` for a translator or `caption`
+for a captioner (its inputs are image files), and prints the most probable
+label (or the translation, or the caption) of each input, or with
 `--json` one JSON object per input with every output of the signature. For a
 language model it prints each input followed by its greedy continuation.
 """
@@ -30,14 +31,19 @@ def serve(saved_model, inputs, signature="serve", **arguments):
 
     A signature that takes more than the inputs (a language model's
     `generate` takes `max_length`, `temperature` and `seed`) gets them from
-    `arguments`, by name. Ragged outputs (a tagger's words and tags) come
-    back as nested lists.
+    `arguments`, by name. For a captioner's `images`, inputs that are
+    strings are paths to image files. Ragged outputs (a tagger's words and
+    tags) come back as nested lists.
     """
     import tensorflow as tf
 
     function = getattr(saved_model, signature)
+    specs = list(getattr(function, "input_signature", None) or ())
+    if specs and specs[0].name == "images" and all(isinstance(x, str) for x in inputs):
+        # A captioner takes encoded image bytes: read them from the paths.
+        inputs = [tf.io.read_file(path).numpy() for path in inputs]
     extra = []
-    for spec in list(getattr(function, "input_signature", None) or ())[1:]:
+    for spec in specs[1:]:
         if spec.name not in arguments:
             raise TypeError(
                 f"The {signature!r} signature also needs {spec.name!r} "
@@ -79,12 +85,14 @@ def main(argv=None):
         for text, continuation in zip(inputs, outputs["text"], strict=True):
             print(f"{text} {continuation.decode('utf-8')}".strip())
         return 0
-    signature = "serve" if hasattr(model, "serve") else "translate"
+    signature = next(s for s in ("serve", "translate", "caption") if hasattr(model, s))
     outputs = serve(model, inputs, signature)
     for i, text in enumerate(inputs):
         row = {key: _jsonable(value[i]) for key, value in outputs.items()}
         if "translation" in row and not as_json:
             print(row["translation"])
+        elif "caption" in row and not as_json:
+            print(f"{text}: {row['caption']}")
         elif as_json or not {"label", "probabilities"} <= set(row):
             print(json.dumps({"input": text, **row}, ensure_ascii=False))
         else:

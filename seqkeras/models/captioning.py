@@ -65,7 +65,8 @@ PRESETS = {
 def build_image_encoder(image_shape=(64, 64, 3), *, filters=(32, 64, 128), name=None):
     """A small CNN: pixels in [0, 255] -> a spatial feature map.
 
-    Each block is two 3x3 convolutions with ReLU and a 2x2 max-pooling, so
+    Each block is two 3x3 convolutions, each with batch normalisation and
+    ReLU, and a 2x2 max-pooling, so
     a 64 x 64 image becomes an 8 x 8 grid of `filters[-1]` features with
     three blocks.
 
@@ -91,8 +92,14 @@ def build_image_encoder(image_shape=(64, 64, 3), *, filters=(32, 64, 128), name=
     for i, channels in enumerate(filters):
         for j in range(2):
             x = keras.layers.Conv2D(
-                channels, 3, padding="same", activation="relu", name=f"conv_{i}_{j}"
+                channels, 3, padding="same", use_bias=False, name=f"conv_{i}_{j}"
             )(x)
+            # Batch normalisation keeps the features near unit scale: without
+            # it they start so small (|image vector| < 0.25) that the decoder
+            # learns to caption from the word prior alone and never turns to
+            # the image.
+            x = keras.layers.BatchNormalization(name=f"norm_{i}_{j}")(x)
+            x = keras.layers.ReLU(name=f"relu_{i}_{j}")(x)
         x = keras.layers.MaxPooling2D(name=f"pool_{i}")(x)
     return keras.Model(image, x, name=name or "image_encoder")
 

@@ -6,6 +6,7 @@ Each pipeline has `fit`, `evaluate`, `predict`, `save` / `load` and
 
 from seqkeras.pipelines.base import Pipeline, load_pipeline, register_pipeline
 from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.pipelines.captioning import CaptioningPipeline
 from seqkeras.pipelines.forecasting import ForecastingPipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
 from seqkeras.pipelines.sentiment import SentimentPipeline
@@ -16,6 +17,7 @@ from seqkeras.pipelines.translation import TranslationPipeline
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
 __all__ = [
+    "CaptioningPipeline",
     "ForecastingPipeline",
     "LanguageModelPipeline",
     "Pipeline",
