@@ -106,6 +106,7 @@ def build_parser():
     _add_tag_parser(tasks)
     _add_translate_parser(tasks)
     _add_lm_parser(tasks)
+    _add_caption_parser(tasks)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained run")
     evaluate.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
@@ -120,13 +121,18 @@ def build_parser():
 
     predict = commands.add_parser("predict", help="predict raw inputs")
     predict.add_argument("run", type=pathlib.Path, help="a folder from `train --out`")
-    predict.add_argument("inputs", nargs="+", metavar="TEXT")
+    predict.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="texts, or image files for a captioner",
+    )
     predict.add_argument("--json", action="store_true", help="print JSON lines")
     predict.add_argument(
         "--beam-width",
         type=_positive_int,
         default=None,
-        help="translation: beam search of this width (default: greedy)",
+        help="translation, captioning: beam search of this width (default: greedy)",
     )
 
     generate = commands.add_parser(
@@ -309,6 +315,45 @@ def _add_translate_parser(tasks):
         type=_positive_int,
         default=4,
         help="beam of the test scores and of the exported translate_beam",
+    )
+
+
+def _add_caption_parser(tasks):
+    from seqkeras.models.captioning import PRESETS
+    from seqkeras.models.recurrent import CELLS
+
+    parser = tasks.add_parser(
+        "caption", help="one to many: an image encoder and an RNN that captions"
+    )
+    parser.add_argument(
+        "--dataset",
+        default="shapes",
+        help="a captioning data set: shapes (generated) or flickr8k",
+    )
+    parser.add_argument("--model", default="attention", choices=list(PRESETS))
+    _add_common_training_arguments(parser, epochs_default=15, batch_size=32)
+    model = parser.add_argument_group("model and preprocessing")
+    model.add_argument(
+        "--image-size",
+        type=_positive_int,
+        nargs=2,
+        default=None,
+        metavar=("HEIGHT", "WIDTH"),
+        help="the size images are resized to (default 64 64; 224 224 for flickr8k)",
+    )
+    model.add_argument("--cell", choices=list(CELLS), default=None)
+    model.add_argument("--units", type=_positive_int, default=None)
+    model.add_argument("--num-layers", type=_positive_int, default=None)
+    model.add_argument("--embedding-dim", type=_positive_int, default=None)
+    model.add_argument("--dropout", type=float, default=None)
+    model.add_argument("--learning-rate", type=float, default=None)
+    model.add_argument("--max-vocabulary-size", type=_positive_int, default=10000)
+    model.add_argument("--min-count", type=_positive_int, default=1)
+    model.add_argument(
+        "--beam-width",
+        type=_positive_int,
+        default=3,
+        help="beam of the test scores and of the exported caption_beam",
     )
 
 
@@ -755,6 +800,67 @@ def _train_translate(args):
     return 0
 
 
+def _train_caption(args):
+    from seqkeras import plots
+    from seqkeras.pipelines import CaptioningPipeline
+
+    data, epochs = _load_task_data(args, "captioning", default_epochs=15)
+    image_size = args.image_size or (
+        (224, 224) if data.name == "flickr8k" else (64, 64)
+    )
+    pipeline = CaptioningPipeline(
+        architecture=args.model,
+        image_size=image_size,
+        max_vocabulary_size=args.max_vocabulary_size,
+        min_count=args.min_count,
+        beam_width=args.beam_width,
+        seed=args.seed,
+        **_model_overrides(args),
+    )
+    print(data.summary())
+    interrupted = _fit(pipeline, data.train, data.validation, args, epochs)
+    if interrupted:
+        return interrupted
+    metrics = {
+        "task": "captioning",
+        "dataset": data.name,
+        "model": args.model,
+        "test": pipeline.evaluate(data.test, verbose=1),
+        "test_beam": pipeline.evaluate(data.test, method="beam"),
+        "validation": pipeline.evaluate(data.validation),
+    }
+    if data.unseen is not None:
+        metrics["unseen"] = pipeline.evaluate(data.unseen)
+    sample = data.test.subset(8, seed=args.seed)
+    figures = {
+        "test_captions.png": plots.plot_caption_grid(
+            sample.images,
+            pipeline.caption(sample.images),
+            references=sample.captions,
+            title=f"{args.model} on {data.name}: test images",
+        )
+    }
+    if pipeline.has_attention:
+        [detail] = pipeline.caption_with_attention(sample.images[:1])
+        figures["attention.png"] = plots.plot_caption_attention(
+            sample.images[0], detail["tokens"], detail["attention"]
+        )
+    _finish(pipeline, args, metrics, figures)
+    test = metrics["test"]
+    line = (
+        f"test BLEU-4 {test['bleu4']:.2f} greedy, {metrics['test_beam']['bleu4']:.2f} "
+        f"beam {args.beam_width}; exact match {test['exact_match']:.4f}"
+    )
+    if "unseen" in metrics:
+        line += f" (unseen combinations {metrics['unseen']['exact_match']:.4f})"
+    print(
+        f"{line}; {test['num_images']:,} images; trained in "
+        f"{pipeline.train_seconds:.0f} s ({pipeline.examples_per_second:,.0f} "
+        "captions/s)"
+    )
+    return 0
+
+
 def _train_lm(args):
     from seqkeras import datasets
     from seqkeras.pipelines import LanguageModelPipeline
@@ -942,6 +1048,8 @@ def _predict(args):
             "numbers, not text: use `seqkeras evaluate`, or call "
             "`load_pipeline(...).predict(windows)` or the SavedModel's `serve`."
         )
+    if pipeline.task == "captioning":
+        return _predict_captions(pipeline, args)
     if pipeline.task == "translation":
         method, options = "greedy", {}
         if args.beam_width:
@@ -970,6 +1078,25 @@ def _predict(args):
             print(json.dumps({"input": text, "label": label, "probabilities": scores}))
         else:
             print(f"{label:>14} {row.max():.3f}  {text}")
+    return 0
+
+
+def _predict_captions(pipeline, args):
+    missing = [path for path in args.inputs if not pathlib.Path(path).is_file()]
+    if missing:
+        raise _user_error(
+            f"{args.run} holds a captioning run, which reads image files; "
+            f"{missing[0]!r} is not a file."
+        )
+    method, options = "greedy", {}
+    if args.beam_width:
+        method, options = "beam", {"beam_width": args.beam_width}
+    captions = pipeline.caption(args.inputs, method=method, **options)
+    for path, caption in zip(args.inputs, captions, strict=True):
+        if args.json:
+            print(json.dumps({"input": path, "caption": caption}, ensure_ascii=False))
+        else:
+            print(f"{path}: {caption}")
     return 0
 
 
@@ -1016,6 +1143,7 @@ TRAINERS = {
     "tag": _train_tag,
     "translate": _train_translate,
     "lm": _train_lm,
+    "caption": _train_caption,
 }
 COMMANDS = {
     "train": lambda args: TRAINERS[args.task](args),

@@ -1,5 +1,5 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
-CRF transitions and attention maps.
+CRF transitions, attention maps and captioned images.
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -240,6 +240,111 @@ def plot_attention(weights, source_tokens, target_tokens, *, title=None, ax=None
     ax.set_ylabel("generated")
     fig.colorbar(image, ax=ax, label="attention weight")
     ax.set_title(title or "attention")
+    fig.tight_layout()
+    return fig
+
+
+def _image_for_display(image):
+    """`(height, width, 3)` pixels in [0, 255] (or a file path) for imshow."""
+    if isinstance(image, str):
+        return plt.imread(image)
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"Expected an image (height, width, 3), got {image.shape}.")
+    return np.clip(image, 0, 255).astype("uint8")
+
+
+def plot_caption_grid(images, captions, *, references=None, columns=4, title=None):
+    """Images with their generated (and reference) captions underneath.
+
+    Args:
+        images: pixels `(n, height, width, 3)` in [0, 255], or file paths.
+        captions: the `n` generated captions.
+        references: optional, for each image a list of its reference
+            captions; a generated caption that equals one of them is shown
+            in green, one that does not in red.
+        columns: images per row.
+        title: the figure's title.
+    """
+    if len(images) != len(captions):
+        raise ValueError(f"Got {len(images)} images but {len(captions)} captions.")
+    n = len(captions)
+    rows = max(1, -(-n // columns))
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.2 * columns, 3.6 * rows), squeeze=False
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(_image_for_display(images[i]))
+        colour = "black"
+        lines = [captions[i]]
+        if references is not None:
+            refs = [references[i]] if isinstance(references[i], str) else references[i]
+            right = captions[i].strip().lower() in {r.strip().lower() for r in refs}
+            colour = "green" if right else "red"
+            lines.append(f"(ref: {refs[0]})")
+        ax.set_title("\n".join(_wrap(line) for line in lines), fontsize=8, color=colour)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _wrap(text, width=34):
+    """Breaks a caption into lines of about `width` characters."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line])
+
+
+def plot_caption_attention(image, tokens, attention, *, columns=5, title=None):
+    """Where the captioner looked for each word: the attention map of every
+    generated word, upsampled and laid over the image.
+
+    Args:
+        image: pixels `(height, width, 3)` in [0, 255], or a file path.
+        tokens: the generated words, `[END]` included.
+        attention: `(len(tokens), grid_height, grid_width)` weights, as
+            `CaptioningPipeline.caption_with_attention` returns them.
+        columns: panels per row.
+        title: the figure's title (default: the caption).
+    """
+    pixels = _image_for_display(image)
+    attention = np.asarray(attention, dtype="float64")
+    if attention.ndim != 3 or attention.shape[0] != len(tokens):
+        raise ValueError(
+            f"Expected attention weights (words, grid height, grid width) for "
+            f"{len(tokens)} words, got shape {attention.shape}."
+        )
+    height, width = pixels.shape[:2]
+    rows = max(1, -(-len(tokens) // columns))
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.8 * rows), squeeze=False
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(tokens):
+            continue
+        ax.imshow(pixels)
+        # Each grid cell covers a block of pixels; show it as that block.
+        ax.imshow(
+            attention[i],
+            cmap="magma",
+            alpha=0.6,
+            extent=(0, width, height, 0),
+            interpolation="bilinear",
+            vmin=0.0,
+            vmax=max(float(attention[i].max()), 1e-6),
+        )
+        ax.set_title(tokens[i], fontsize=10)
+    fig.suptitle(title or " ".join(t for t in tokens if t != "[END]"))
     fig.tight_layout()
     return fig
 

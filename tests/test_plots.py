@@ -180,3 +180,35 @@ def test_embedding_plot_labels_every_word_and_colours_groups():
         plots.plot_embeddings(np.ones((3, 5)), ["a", "b", "c"])
     with pytest.raises(ValueError, match="one group per label"):
         plots.plot_embeddings(points, ["a", "b", "c"], groups=["x"])
+
+
+def test_caption_grid_colours_right_and_wrong_captions():
+    images = np.zeros((3, 8, 8, 3), "uint8")
+    fig = plots.plot_caption_grid(
+        images,
+        ["a small red circle", "a large blue square", "one small red circle"],
+        references=[["a small red circle"], ["a small blue square"], "x"],
+        columns=2,
+    )
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 3 and len(fig.axes) == 4  # one empty panel
+    colours = [ax.title.get_color() for ax in shown]
+    assert colours == ["green", "red", "red"]
+    assert "(ref: a small blue square)" in shown[1].get_title()
+    with pytest.raises(ValueError, match="3 images but 2 captions"):
+        plots.plot_caption_grid(images, ["a", "b"])
+
+
+def test_caption_attention_overlays_one_map_per_word():
+    image = np.full((32, 32, 3), 100, "uint8")
+    attention = np.zeros((3, 4, 4))
+    attention[:, 0, 0] = 1.0
+    fig = plots.plot_caption_attention(image, ["a", "red", "[END]"], attention)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["a", "red", "[END]"]
+    overlay = panels[1].images[1]
+    assert overlay.get_extent() == [0, 32, 32, 0]  # stretched over the image
+    np.testing.assert_array_equal(overlay.get_array(), attention[1])
+    assert fig._suptitle.get_text() == "a red"
+    with pytest.raises(ValueError, match="for 2 words"):
+        plots.plot_caption_attention(image, ["a", "b"], attention)

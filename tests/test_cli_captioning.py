@@ -1,0 +1,86 @@
+"""`seqkeras train caption`, and evaluate / predict on a captioning run."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from seqkeras import cli, datasets
+from tests.helpers import SERVING_SCRIPT
+
+SMALL = ["--units", "16", "--embedding-dim", "8", "--image-size", "32", "32"]
+SMALL += ["--quick"]
+
+
+@pytest.fixture(scope="module")
+def shapes_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "shapes"
+    argv = ["train", "caption", "--dataset", "shapes", "--model", "attention"]
+    assert cli.main([*argv, "--out", str(out), "--beam-width", "2", *SMALL]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("images")
+    images = datasets.load("shapes", num_train=3, num_validation=0, num_test=0)
+    paths = []
+    for i, image in enumerate(images.train.images):
+        path = folder / f"scene_{i}.png"
+        path.write_bytes(tf.io.encode_png(image).numpy())
+        paths.append(str(path))
+    return paths
+
+
+def test_shapes_run_writes_bleu_exact_match_unseen_and_plots(shapes_run):
+    for name in (
+        "model.keras", "pipeline.json", "preprocessing.json", "history.json",
+        "training_curves.png", "test_captions.png", "attention.png",
+    ):  # fmt: skip
+        assert (shapes_run / name).is_file(), name
+    assert (shapes_run / "saved_model" / "saved_model.pb").is_file()
+    metrics = json.loads((shapes_run / "metrics.json").read_text())
+    assert metrics["task"] == "captioning" and metrics["model"] == "attention"
+    for split in ("test", "test_beam", "unseen"):
+        assert 0.0 <= metrics[split]["bleu4"] <= 100.0
+        assert 0.0 <= metrics[split]["exact_match"] <= 1.0
+        assert metrics[split]["num_images"] == 500
+        assert set(metrics[split]["attributes"]) >= {"colour", "shape", "relation"}
+    assert metrics["test_beam"]["method"] == "beam"
+    assert metrics["config"]["image_size"] == [32, 32]
+
+
+def test_predict_evaluate_and_serve_a_captioning_run(shapes_run, image_files, capsys):
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(shapes_run), "--split", "validation"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "validation" and result["num_images"] == 500
+    assert cli.main(["predict", str(shapes_run), *image_files]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.partition(":")[0] for line in lines] == image_files
+    argv = ["predict", "--json", "--beam-width", "2", str(shapes_run), image_files[0]]
+    assert cli.main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["input"] == image_files[0] and isinstance(result["caption"], str)
+    served = subprocess.run(
+        [sys.executable, "-P", str(SERVING_SCRIPT), str(shapes_run / "saved_model")]
+        + image_files,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert served.returncode == 0, served.stderr[-2000:]
+    assert served.stdout.strip().splitlines() == lines
+
+
+def test_predict_refuses_text_for_a_captioner(shapes_run, capsys):
+    assert cli.main(["predict", str(shapes_run), "a red circle"]) == cli.EXIT_ERROR
+    assert "reads image files" in capsys.readouterr().err
+
+
+def test_unknown_captioning_data_set_is_refused(tmp_path, capsys):
+    argv = ["train", "caption", "--dataset", "dates", "--out", str(tmp_path / "x")]
+    assert cli.main(argv) == cli.EXIT_ERROR
+    assert "Unknown captioning data set 'dates'" in capsys.readouterr().err
