@@ -15,13 +15,17 @@ best validation epoch are kept and restored at the end.
 """
 
 import csv
+import functools
 import hashlib
 import json
 import pathlib
 import time
 
 import keras
+import tensorflow as tf
 
+from seqkeras import decoding
+from seqkeras._validation import non_negative_float, non_negative_int
 from seqkeras.errors import CheckpointMismatchError, InvalidInputError
 from seqkeras.models.ensemble import average_ensemble
 
@@ -76,6 +80,72 @@ class EncoderPreprocessing:
 
     def _load_preprocessing_from(self, other):
         self.encoder = other.encoder
+
+
+class DecodingFunctions:
+    """Mixin for pipelines that write text with `seqkeras.decoding`
+    (translation, captioning): one `tf.function` per method and options,
+    made once and kept while the model and preprocessing stay the same.
+
+    Sampling's `temperature` and `seed` reach the graph as tensors, so that
+    trying many of them traces the function only once.
+    """
+
+    def _decoding_function(self, owners, method, options, make, variant=None):
+        """Returns the cached function for `method` and `options`, made by
+        `make(options)` on first use (`options` without `temperature` and
+        `seed`); with "sample", partially applied to those two.
+
+        Args:
+            owners: what the function captures (model, encoders); a change
+                of any of them empties the cache.
+            variant: anything else that tells functions apart (hashable).
+        """
+        if self.model is None:
+            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
+        if getattr(self, "_functions_for", None) != owners:
+            self._functions, self._functions_for = {}, owners
+        options = dict(options)
+        decoding.check_options(method, options)
+        runtime = {}
+        if method == "sample":
+            runtime = {
+                "temperature": non_negative_float(
+                    "temperature", options.pop("temperature", 1.0)
+                ),
+                "seed": non_negative_int("seed", options.pop("seed", 0)),
+            }
+        key = (method, variant, tuple(sorted(options.items())))
+        if key not in self._functions:
+            self._functions[key] = make(options)
+        function = self._functions[key]
+        if not runtime:
+            return function
+        return functools.partial(
+            function,
+            temperature=tf.constant(runtime["temperature"], tf.float32),
+            seed=tf.constant(runtime["seed"], tf.int64),
+        )
+
+
+def decoding_tf_function(run, input_spec, method):
+    """Wraps `run(inputs, **sampling)` in a `tf.function` whose signature is
+    `input_spec`, followed by `temperature` (float32) and `seed` (int64) for
+    "sample"."""
+    if method != "sample":
+        return tf.function(run, input_signature=[input_spec])
+
+    @tf.function(
+        input_signature=[
+            input_spec,
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int64, name="seed"),
+        ]
+    )
+    def sample(inputs, temperature, seed):
+        return run(inputs, temperature=temperature, seed=seed)
+
+    return sample
 
 
 class Pipeline:

@@ -11,7 +11,6 @@ the exported SavedModel takes encoded bytes and decodes and resizes them in
 its graph, the same way.
 """
 
-import functools
 
 import keras
 import numpy as np
@@ -20,8 +19,6 @@ import tensorflow as tf
 from seqkeras import decoding
 from seqkeras._validation import (
     builder_arguments,
-    non_negative_float,
-    non_negative_int,
     one_of,
     positive_int,
     positive_ints,
@@ -32,8 +29,10 @@ from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, exact_match
 from seqkeras.models.captioning import PRESETS, build_captioner
 from seqkeras.pipelines.base import (
+    DecodingFunctions,
     EncoderPreprocessing,
     Pipeline,
+    decoding_tf_function,
     register_pipeline,
     vocabulary_fingerprint,
 )
@@ -66,7 +65,7 @@ def resize_image(image, image_size):
 
 
 @register_pipeline
-class CaptioningPipeline(EncoderPreprocessing, Pipeline):
+class CaptioningPipeline(DecodingFunctions, EncoderPreprocessing, Pipeline):
     """Images in, captions out.
 
     Args:
@@ -254,31 +253,12 @@ class CaptioningPipeline(EncoderPreprocessing, Pipeline):
                 `length_penalty`, `temperature`, `top_k`, `seed`); sampling's
                 `temperature` and `seed` reach the graph as tensors.
         """
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
-        owners = (self.model, self.encoder)
-        if self._functions_for != owners:
-            self._functions, self._functions_for = {}, owners
-        options = dict(options)
-        decoding.check_options(method, options)
-        runtime = {}
-        if method == "sample":
-            runtime = {
-                "temperature": non_negative_float(
-                    "temperature", options.pop("temperature", 1.0)
-                ),
-                "seed": non_negative_int("seed", options.pop("seed", 0)),
-            }
-        key = (method, from_bytes, tuple(sorted(options.items())))
-        if key not in self._functions:
-            self._functions[key] = self._make_function(method, from_bytes, options)
-        function = self._functions[key]
-        if not runtime:
-            return function
-        return functools.partial(
-            function,
-            temperature=tf.constant(runtime["temperature"], tf.float32),
-            seed=tf.constant(runtime["seed"], tf.int64),
+        return self._decoding_function(
+            (self.model, self.encoder),
+            method,
+            options,
+            lambda fixed: self._make_function(method, from_bytes, fixed),
+            variant=from_bytes,
         )
 
     def _make_function(self, method, from_bytes, options):
@@ -290,15 +270,7 @@ class CaptioningPipeline(EncoderPreprocessing, Pipeline):
             model.step_function(),
             [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id],
         )
-        if from_bytes:
-            signature = [_BYTES_SPEC]
-        else:
-            signature = [tf.TensorSpec([None, *size, 3], tf.float32, name="images")]
-        if method == "sample":
-            signature += [
-                tf.TensorSpec([], tf.float32, name="temperature"),
-                tf.TensorSpec([], tf.int64, name="seed"),
-            ]
+        pixels_spec = tf.TensorSpec([None, *size, 3], tf.float32, name="images")
 
         def run(images, **sampling):
             if from_bytes:
@@ -331,19 +303,9 @@ class CaptioningPipeline(EncoderPreprocessing, Pipeline):
                 "attention": tf.reshape(attention, [shape[0], shape[1], *grid]),
             }
 
-        if method == "sample":
-
-            @tf.function(input_signature=signature)
-            def caption(images, temperature, seed):
-                return run(images, temperature=temperature, seed=seed)
-
-        else:
-
-            @tf.function(input_signature=signature)
-            def caption(images):
-                return run(images)
-
-        return caption
+        return decoding_tf_function(
+            run, _BYTES_SPEC if from_bytes else pixels_spec, method
+        )
 
     def _pixels(self, images):
         """Any accepted images -> float32 `(batch, *image_size, 3)`."""

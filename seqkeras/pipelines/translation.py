@@ -11,7 +11,6 @@ the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
 """
 
-import functools
 
 import keras
 import numpy as np
@@ -20,8 +19,6 @@ import tensorflow as tf
 from seqkeras import decoding
 from seqkeras._validation import (
     builder_arguments,
-    non_negative_float,
-    non_negative_int,
     one_of,
     positive_int,
 )
@@ -29,7 +26,13 @@ from seqkeras.datasets.translation import SentencePairs
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
 from seqkeras.models.translation import PRESETS, build_translator
-from seqkeras.pipelines.base import Pipeline, register_pipeline, vocabulary_fingerprint
+from seqkeras.pipelines.base import (
+    DecodingFunctions,
+    Pipeline,
+    decoding_tf_function,
+    register_pipeline,
+    vocabulary_fingerprint,
+)
 from seqkeras.pipelines.batching import sequence_dataset
 from seqkeras.text import TextEncoder, as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
@@ -41,7 +44,7 @@ _TEXTS_SPEC = tf.TensorSpec([None], tf.string, name="texts")
 
 
 @register_pipeline
-class TranslationPipeline(Pipeline):
+class TranslationPipeline(DecodingFunctions, Pipeline):
     """Raw sentences in one language in, raw sentences in another out.
 
     Args:
@@ -239,31 +242,9 @@ class TranslationPipeline(Pipeline):
             **options: passed to `seqkeras.decoding.decode` (`beam_width`,
                 `length_penalty`, `temperature`, `top_k`, `seed`).
         """
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
         owners = (self.model, self.source_encoder, self.target_encoder)
-        if self._functions_for != owners:
-            self._functions, self._functions_for = {}, owners
-        options = dict(options)
-        decoding.check_options(method, options)
-        runtime = {}
-        if method == "sample":
-            runtime = {
-                "temperature": non_negative_float(
-                    "temperature", options.pop("temperature", 1.0)
-                ),
-                "seed": non_negative_int("seed", options.pop("seed", 0)),
-            }
-        key = (method, tuple(sorted(options.items())))
-        if key not in self._functions:
-            self._functions[key] = self._make_function(method, options)
-        function = self._functions[key]
-        if not runtime:
-            return function
-        return functools.partial(
-            function,
-            temperature=tf.constant(runtime["temperature"], tf.float32),
-            seed=tf.constant(runtime["seed"], tf.int64),
+        return self._decoding_function(
+            owners, method, options, lambda fixed: self._make_function(method, fixed)
         )
 
     def _make_function(self, method, options):
@@ -276,12 +257,6 @@ class TranslationPipeline(Pipeline):
             [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id],
         )
         attention = model.attention is not None
-        signature = [_TEXTS_SPEC]
-        if method == "sample":
-            signature += [
-                tf.TensorSpec([], tf.float32, name="temperature"),
-                tf.TensorSpec([], tf.int64, name="seed"),
-            ]
 
         def run(texts, **sampling):
             source = source_encoder(texts)  # (batch, source_len)
@@ -310,19 +285,7 @@ class TranslationPipeline(Pipeline):
                 outputs["attention"] = result.extras  # (batch, steps, source_len)
             return outputs
 
-        if method == "sample":
-
-            @tf.function(input_signature=signature)
-            def translate(texts, temperature, seed):
-                return run(texts, temperature=temperature, seed=seed)
-
-        else:
-
-            @tf.function(input_signature=signature)
-            def translate(texts):
-                return run(texts)
-
-        return translate
+        return decoding_tf_function(run, _TEXTS_SPEC, method)
 
     def _run(self, texts, method, options, batch_size, verbose):
         texts = as_text_batch(texts if not isinstance(texts, str) else [texts])
