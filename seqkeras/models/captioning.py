@@ -46,9 +46,8 @@ from seqkeras._validation import (
 from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.attention import SCORES, SequenceAttention
 from seqkeras.layers.cells import cell_config_name
-from seqkeras.models.decoder import RecurrentDecoder
+from seqkeras.models.decoder import RecurrentDecoder, compile_teacher_forced
 from seqkeras.models.recurrent import cell_name, recurrent_layer
-from seqkeras.models.translation import MaskedAccuracy
 
 CONDITIONINGS = ("init_inject", "pre_inject", "merge")
 POOLINGS = ("flatten", "average")
@@ -440,11 +439,5 @@ def build_captioner(
     )
     model.build()
     if compile:
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
-            loss=keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, ignore_class=0
-            ),
-            metrics=[MaskedAccuracy()],
-        )
+        compile_teacher_forced(model, learning_rate=learning_rate, clipnorm=clipnorm)
     return model

@@ -23,7 +23,23 @@ optionally `keys` (the attention's projection of the memory, computed once)
 and `image` (for `_before_output`). Beam search reorders all of them.
 """
 
+import keras
 from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="seqkeras")
+class MaskedAccuracy(keras.metrics.SparseCategoricalAccuracy):
+    """Word accuracy over real target words: labels equal to 0 (padding) are
+    left out, whether or not a Keras mask reaches the metric."""
+
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        real = ops.cast(ops.not_equal(y_true, 0), "float32")  # (batch, target_len)
+        if sample_weight is not None:
+            real = real * ops.cast(sample_weight, "float32")
+        return super().update_state(y_true, y_pred, sample_weight=real)
 
 
 class RecurrentDecoder:
@@ -136,3 +152,16 @@ class RecurrentDecoder:
         if self.attention is None:
             return None
         return self.attention_layer.project_memory(memory)
+
+
+def compile_teacher_forced(model, *, learning_rate, clipnorm):
+    """Compiles a decoder trained with teacher forcing: Adam (each gradient
+    clipped to `clipnorm`), the cross-entropy of the next word and its
+    accuracy, padded label positions (id 0) left out of both."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=0
+        ),
+        metrics=[MaskedAccuracy()],
+    )

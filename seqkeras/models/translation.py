@@ -36,7 +36,10 @@ from keras import ops
 from seqkeras._validation import one_of, positive_float, positive_int, rate
 from seqkeras.layers.attention import SCORES, SequenceAttention
 from seqkeras.layers.cells import cell_config_name
-from seqkeras.models.decoder import RecurrentDecoder
+from seqkeras.models.decoder import (
+    RecurrentDecoder,
+    compile_teacher_forced,
+)
 from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 # The model names of `seqkeras train translate --model NAME`.
@@ -45,21 +48,6 @@ PRESETS = {
     "seq2seq-attention": {"attention": "additive"},
     "seq2seq-dot-attention": {"attention": "dot"},
 }
-
-
-@keras.saving.register_keras_serializable(package="seqkeras")
-class MaskedAccuracy(keras.metrics.SparseCategoricalAccuracy):
-    """Word accuracy over real target words: labels equal to 0 (padding) are
-    left out, whether or not a Keras mask reaches the metric."""
-
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        real = ops.cast(ops.not_equal(y_true, 0), "float32")  # (batch, target_len)
-        if sample_weight is not None:
-            real = real * ops.cast(sample_weight, "float32")
-        return super().update_state(y_true, y_pred, sample_weight=real)
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
@@ -321,12 +309,5 @@ def build_translator(
     )
     model.build()
     if compile:
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
-            # Padded label positions (id 0) are left out of the mean.
-            loss=keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, ignore_class=0
-            ),
-            metrics=[MaskedAccuracy()],
-        )
+        compile_teacher_forced(model, learning_rate=learning_rate, clipnorm=clipnorm)
     return model

@@ -11,7 +11,6 @@ the exported SavedModel takes encoded bytes and decodes and resizes them in
 its graph, the same way.
 """
 
-
 import keras
 import numpy as np
 import tensorflow as tf

@@ -11,7 +11,6 @@ the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
 """
 
-
 import keras
 import numpy as np
 import tensorflow as tf
