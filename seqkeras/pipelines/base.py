@@ -91,6 +91,11 @@ class DecodingFunctions:
     trying many of them traces the function only once.
     """
 
+    @property
+    def has_attention(self):
+        """Whether the trained model attends (its outputs carry attention)."""
+        return self.model is not None and self.model.attention is not None
+
     def _decoding_function(self, owners, method, options, make, variant=None):
         """Returns the cached function for `method` and `options`, made by
         `make(options)` on first use (`options` without `temperature` and

@@ -151,10 +151,6 @@ class CaptioningPipeline(DecodingFunctions, EncoderPreprocessing, Pipeline):
             **model_kwargs,
         }
 
-    @property
-    def has_attention(self):
-        return self.model is not None and self.model.attention is not None
-
     # === Data ===
 
     def _captioned(self, data):

@@ -127,10 +127,6 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
             **self.model_kwargs,
         }
 
-    @property
-    def has_attention(self):
-        return self.model is not None and self.model.attention is not None
-
     # === Data ===
 
     def _pairs(self, data):
