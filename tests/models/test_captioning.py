@@ -105,6 +105,26 @@ def test_pre_inject_reads_the_image_as_its_first_input():
     assert not np.allclose(states[0], 0.0)
 
 
+def test_attention_memory_knows_where_each_cell_is():
+    # An encoder that sees nothing: the same features in all 4 x 4 cells.
+    image = keras.Input(SHAPE)
+    flat = keras.layers.Conv2D(
+        6, 1, kernel_initializer="zeros", bias_initializer="ones"
+    )
+    encoder = keras.Model(image, keras.layers.AveragePooling2D(4)(flat(image)))
+    keras.utils.set_random_seed(0)
+    model = build_captioner(12, **{**SMALL, **VARIANTS["attention"]}, encoder=encoder)
+    w, b = model.get_layer("feature_projection").get_weights()
+    [positions] = model.get_layer("cell_position").get_weights()
+    assert positions.shape == (16, 5)  # one vector per cell
+    expected = np.maximum(np.ones(6) @ w + b, 0) + positions
+    memory = np.asarray(model.encode(IMAGES)[0])
+    np.testing.assert_allclose(memory, np.stack([expected] * 2), atol=1e-5)
+    # Without the positions every cell would be the same: "above" and
+    # "below" could not be told apart from the attended context.
+    assert len({tuple(np.round(row, 4)) for row in memory[0]}) == 16
+
+
 def test_loss_and_accuracy_leave_padding_out():
     model = model_for("attention")
     logits = np.asarray(model(BATCH))
