@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--embedding-dim", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--word-dropout", type=float, default=0.0)
     parser.add_argument("--image-size", type=int, nargs=2, default=(64, 64))
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("runs"))
     parser.add_argument("--name", default="captioning_shapes")
@@ -51,6 +52,7 @@ def main():
             units=args.units,
             embedding_dim=args.embedding_dim,
             learning_rate=args.learning_rate,
+            word_dropout=args.word_dropout,
         )
         start = time.perf_counter()
         history = pipeline.fit(

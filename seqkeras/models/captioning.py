@@ -60,6 +60,10 @@ PRESETS = {
     "attention": {"conditioning": "init_inject", "attention": "additive"},
 }
 
+# The reserved ids of `seqkeras.text.Vocabulary`, which model code does not
+# import (it needs TensorFlow).
+UNK_ID, START_ID = 1, 2
+
 
 def build_image_encoder(image_shape=(64, 64, 3), *, filters=(32, 64, 128), name=None):
     """A small CNN: pixels in [0, 255] -> a spatial feature map.
@@ -131,6 +135,7 @@ class Captioner(RecurrentDecoder, keras.Model):
         num_layers=1,
         embedding_dim=128,
         dropout=0.0,
+        word_dropout=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -152,6 +157,9 @@ class Captioner(RecurrentDecoder, keras.Model):
         self.num_layers = positive_int("num_layers", num_layers)
         self.embedding_dim = positive_int("embedding_dim", embedding_dim)
         self.dropout = rate("dropout", dropout)
+        self.word_dropout = rate("word_dropout", word_dropout)
+        if self.word_dropout > 0:
+            self.word_dropout_seed = keras.random.SeedGenerator()
 
         # === Layers ===
         if isinstance(encoder, dict):  # from a saved config
@@ -297,6 +305,19 @@ class Captioner(RecurrentDecoder, keras.Model):
             state["keys"] = self.attention_keys(memory)
         return state
 
+    def _decoder_inputs(self, target_in, training):
+        if not training or self.word_dropout == 0:
+            return target_in
+        # Word dropout: in training, some of the previous words the decoder
+        # reads become [UNK], so that it cannot name the next word from the
+        # words before it alone and has to look at the image.
+        hide = (
+            keras.random.uniform(ops.shape(target_in), seed=self.word_dropout_seed)
+            < self.word_dropout
+        )
+        hide = hide & (target_in > START_ID)  # keep padding and [START]
+        return ops.where(hide, UNK_ID, target_in)
+
     def _before_output(self, x, image, training):
         if self.conditioning != "merge":
             return x
@@ -361,6 +382,7 @@ class Captioner(RecurrentDecoder, keras.Model):
             "num_layers": self.num_layers,
             "embedding_dim": self.embedding_dim,
             "dropout": self.dropout,
+            "word_dropout": self.word_dropout,
         }
 
 
@@ -379,6 +401,7 @@ def build_captioner(
     num_layers=1,
     embedding_dim=128,
     dropout=0.0,
+    word_dropout=0.0,
     learning_rate=1e-3,
     clipnorm=5.0,
     compile=True,
@@ -407,6 +430,8 @@ def build_captioner(
         num_layers: stacked decoder layers.
         embedding_dim: size of the word vectors.
         dropout: on the image features, word vectors and between layers.
+        word_dropout: in training, the share of the words the decoder reads
+            (all but `[START]`) replaced by `[UNK]`.
         learning_rate: Adam's learning rate.
         clipnorm: clip each gradient to this norm (None: no clipping).
         compile: compile with Adam, the cross-entropy of the next word and
@@ -445,6 +470,7 @@ def build_captioner(
         num_layers=num_layers,
         embedding_dim=embedding_dim,
         dropout=dropout,
+        word_dropout=word_dropout,
         name=name,
     )
     model.build()

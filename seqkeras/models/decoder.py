@@ -65,6 +65,10 @@ class RecurrentDecoder:
             x = self.dropout_layer(x, training=training)
         return x, new_states
 
+    def _decoder_inputs(self, target_in, training):
+        """The word ids the decoder reads; a subclass may hide some in training."""
+        return target_in
+
     def _before_output(self, x, image, training):
         """The vector the output layer reads; `x` unchanged by default."""
         return x
@@ -90,7 +94,7 @@ class RecurrentDecoder:
             memory_len)` (None without attention).
         """
         target_mask = ops.not_equal(target_in, 0)
-        x = self.target_embedding(target_in)  # (batch, time, embedding_dim)
+        x = self.target_embedding(self._decoder_inputs(target_in, training))
         x = self.dropout_layer(x, training=training)
         x, new_states = self.run_decoder_layers(x, states, target_mask, training)
         weights = None

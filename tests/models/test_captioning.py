@@ -125,6 +125,33 @@ def test_attention_memory_knows_where_each_cell_is():
     assert len({tuple(np.round(row, 4)) for row in memory[0]}) == 16
 
 
+def test_word_dropout_hides_the_words_read_in_training_only():
+    from seqkeras.models.captioning import START_ID, UNK_ID
+    from seqkeras.text import Vocabulary
+
+    assert (START_ID, UNK_ID) == (Vocabulary.start_id, Vocabulary.unk_id)
+    # Nearly 1 (a rate must be below 1); the seed is fixed by model_for.
+    all_hidden = model_for("attention", compile=False, word_dropout=0.99999)
+    plain = model_for("attention", compile=False)
+    plain.set_weights(all_hidden.get_weights())
+    unknown = np.where(CAPTION_IN > START_ID, UNK_ID, CAPTION_IN)
+    # training=True on both: batch normalisation then uses the batch's own
+    # statistics in each.
+    expected = np.asarray(
+        plain({"image": IMAGES, "caption_in": unknown}, training=True)
+    )
+    trained = np.asarray(all_hidden(BATCH, training=True))
+    real = CAPTION_IN != 0
+    np.testing.assert_allclose(trained[real], expected[real], atol=1e-5)
+    # Outside training the words are read as they are.
+    np.testing.assert_allclose(all_hidden(BATCH), plain(BATCH), atol=1e-6)
+    seen = np.asarray(plain(BATCH, training=True))
+    assert not np.allclose(trained[real], seen[real], atol=1e-4)
+    half = model_for("attention", compile=False, word_dropout=0.5)
+    assert half.get_config()["word_dropout"] == 0.5
+    assert Captioner.from_config(half.get_config()).word_dropout == 0.5
+
+
 def test_loss_and_accuracy_leave_padding_out():
     model = model_for("attention")
     logits = np.asarray(model(BATCH))
