@@ -228,7 +228,7 @@ class Captioner(RecurrentDecoder, keras.Model):
             )
             # Where each cell is: the features say what is in a cell, and
             # without this the attended context cannot tell "above" from
-            # "below" (the relation stayed at chance in the benchmark).
+            # "below" (the relation stayed at chance in the probes, BENCHMARKS.md).
             self.cell_position = keras.layers.Embedding(
                 self.feature_grid[0] * self.feature_grid[1],
                 units,
