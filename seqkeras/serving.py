@@ -1,9 +1,10 @@
 """Run an exported seqkeras SavedModel with nothing but TensorFlow.
 
-This file imports only `tensorflow` and `tensorflow_text` (which registers
-the tokenisation ops the export uses), never seqkeras or keras, so it shows
-what a serving machine needs. Run it by path, with `-P` so that Python does
-not put this package's folder on `sys.path`:
+Besides the standard library, this file imports only `tensorflow` and
+`tensorflow_text` (which registers the tokenisation ops the export uses),
+never seqkeras or keras, so it shows what a serving machine needs. Run it by
+path, with `-P` so that Python does not put this package's folder on
+`sys.path`:
 
     python -P seqkeras/serving.py DIR/saved_model "Great film!" "Dull plot."
 
@@ -12,16 +13,61 @@ for a captioner (its inputs are image files), and prints the most probable
 label (or the translation, or the caption) of each input, or with
 `--json` one JSON object per input with every output of the signature. For a
 language model it prints each input followed by its greedy continuation.
+
+TensorFlow's start-up lines (among them, on a machine without a GPU, an
+error-level "failed call to cuInit") are hidden while it is imported and
+looks for devices; set `SEQKERAS_VERBOSE_TF=1` to see them. After that its
+errors show as usual (`TF_CPP_MIN_LOG_LEVEL` is 2 unless you set it).
 """
 
+import contextlib
 import json
+import os
 import sys
+
+
+@contextlib.contextmanager
+def _quiet_start_up():
+    """Hides what native code writes to stderr inside the block.
+
+    TensorFlow's C++ start-up lines go to file descriptor 2 before its log
+    level applies, so replacing `sys.stderr` would not catch them. If the
+    block raises, the hidden lines are printed before the error (on Linux,
+    where they are kept in an in-memory file; elsewhere they are dropped).
+    """
+    if os.environ.get("SEQKERAS_VERBOSE_TF") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        sink = os.memfd_create("tensorflow-start-up")
+    except (AttributeError, OSError):
+        sink = os.open(os.devnull, os.O_RDWR)
+    saved = os.dup(2)
+    os.dup2(sink, 2)
+    try:
+        yield
+    except BaseException:
+        os.dup2(saved, 2)
+        os.lseek(sink, 0, os.SEEK_SET)
+        while chunk := os.read(sink, 65536):
+            os.write(2, chunk)
+        raise
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(sink)
 
 
 def load(path):
     """Loads a SavedModel exported by a seqkeras pipeline."""
-    import tensorflow as tf
-    import tensorflow_text  # noqa: F401  (registers the ops the export uses)
+    # Native log lines after start-up: errors only, as `make` and the CLI set it.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _quiet_start_up():
+        import tensorflow as tf
+        import tensorflow_text  # noqa: F401  (registers the ops the export uses)
+
+        tf.config.list_physical_devices()  # the GPU search, and its messages, now
 
     return tf.saved_model.load(str(path))
 
