@@ -1,10 +1,20 @@
 # seqkeras: the two commands of the README are `make demo` and `make test`.
 # Both create .venv and install the package with its dev extras first.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The Python versions that requires-python in pyproject.toml allows, newest
+# first (keep the two in step). PYTHON is the newest of python3.13,
+# python3.12, python3.11 on PATH that runs (a pyenv shim of a version that is
+# not active does not), else python3, which the .venv rule checks. Another
+# one: `make PYTHON=/path/to/python3.12` (or PYTHON in the environment).
+PY_VERSIONS := 3.13 3.12 3.11
+ifeq ($(origin PYTHON),undefined)
+  PYTHON := $(shell for v in $(PY_VERSIONS); do python$$v -c "" 2>/dev/null \
+	&& command -v python$$v && exit; done; echo python3)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Named after the interpreter, so that another PYTHON makes .venv anew.
+STAMP := $(VENV)/.installed-stamp-$(notdir $(PYTHON))
 
 # Read the data-set mirror beside the project when there is one (CI, and the
 # development machines); an explicit SEQKERAS_DATA_MIRROR wins.
@@ -27,6 +37,15 @@ DEMO_SENTENCES := "John enjoys eating the shark." "The shark enjoys eating John.
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	case " $(PY_VERSIONS) " in *" $$v "*) ;; *) \
+	  echo "error: PYTHON=$(PYTHON) is $${v:+Python }$${v:-not a working interpreter};" \
+	    "seqkeras needs one of Python $(PY_VERSIONS) (requires-python in" \
+	    "pyproject.toml): install one, or name it: make PYTHON=/path/to/python3.X" >&2; \
+	  exit 1;; esac; \
+	w=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -e $(VENV) ] && [ "$$w" != "$$v" ]; then \
+	  echo "== $(VENV) is not Python $$v's: making it anew"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -m pip install --quiet -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
@@ -34,8 +53,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: venv
-	$(BIN)/seqkeras train sentiment --dataset sentiment-sample --model bilstm \
-		--epochs 8 --out runs/demo --overwrite
+	$(BIN)/seqkeras train sentiment --dataset sentiment-sample --architecture bilstm \
+		--epochs 8 --batch-size 64 --out runs/demo --overwrite
 	@echo "== the exported SavedModel, reloaded in a fresh process (TensorFlow only):"
 	$(BIN)/python -P seqkeras/serving.py runs/demo/saved_model $(DEMO_SENTENCES)
 
