@@ -5,6 +5,7 @@ was received.
 """
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -19,12 +20,22 @@ def _invalid(name, expected, value):
     )
 
 
+def _is_int(value):
+    """An integer of any kind (Python, NumPy), but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
 def int_at_least(name, value, minimum):
-    """Returns `value` if it is an integer >= `minimum`, else raises."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    """Returns `value` as an int if it is an integer >= `minimum`, else raises.
+
+    NumPy integers count: `positive_int("units", np.int64(3))` is 3.
+    """
+    if not _is_int(value) or value < minimum:
         expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise _invalid(name, expected, value)
-    return value
+    return int(value)
 
 
 def positive_int(name, value):
@@ -32,11 +43,16 @@ def positive_int(name, value):
     return int_at_least(name, value, 1)
 
 
+def positive_int_or_none(name, value):
+    """Returns None, or `value` as an int if it is an integer > 0."""
+    return None if value is None else positive_int(name, value)
+
+
 def non_negative_int(name, value):
-    """Returns `value` if it is an integer >= 0, else raises."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """Returns `value` as an int if it is an integer >= 0, else raises."""
+    if not _is_int(value) or value < 0:
         raise _invalid(name, "a non-negative integer", value)
-    return value
+    return int(value)
 
 
 def rate(name, value):
@@ -81,16 +97,28 @@ def positive_ints(name, value, length=None):
 
     An int is repeated `length` times (once if `length` is None).
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    if _is_int(value):
         return (positive_int(name, value),) * (length or 1)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if not isinstance(value, Sequence) or isinstance(value, str) or not value:
         raise _invalid(name, "a positive integer or a list of them", value)
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+        if not _is_int(item) or item <= 0:
             raise _invalid(name, "a positive integer or a list of them", value)
     if length is not None and len(value) != length:
-        raise _invalid(name, f"{length} values (one per layer)", value)
-    return tuple(value)
+        raise _invalid(name, f"{length} positive integers", value)
+    return tuple(int(item) for item in value)
+
+
+def class_names(name, names, minimum=1):
+    """Returns `names` as a tuple of distinct strings, at least `minimum`."""
+    names = tuple(str(n) for n in names)
+    if len(set(names)) != len(names):
+        raise _invalid(name, "distinct names", list(names))
+    if len(names) < minimum:
+        raise _invalid(name, f"at least {minimum} names", list(names))
+    return names
 
 
 def builder_arguments(builder, given, *, exclude=()):

@@ -1,5 +1,8 @@
 """Greedy search, sampling and beam search for any step function.
 
+One concept, the searches a decoder runs, kept in one module although it is
+long: they share the argument checks, the step call and the result type.
+
 Translation, language models and captioning all generate text the same way:
 a step function reads the previous token of each sequence and a state, and
 returns scores for the next token and the new state. This module runs that
@@ -378,6 +381,55 @@ def _write_column(buffer, step, values):
     return tf.where(column, tf.expand_dims(values, 1), buffer)
 
 
+def _beam_step(step_fn, beams, *, beam, end_id, length_penalty):
+    """One step of beam search: extends every hypothesis of `beams` (tokens
+    `(rows,)`, state, scores, lengths and finished `(batch, beam)`) by every
+    token and keeps the `beam` best of each example. Returns the new tokens,
+    state, scores, lengths, finished flags and extras, and the rows of the
+    hypotheses they continue."""
+    tokens, state, scores, lengths, finished = beams
+    batch = tf.shape(scores)[0]
+    first_row = tf.range(batch)[:, None] * beam  # (batch, 1)
+    logits, state, extras = _call_step(step_fn, tokens, state)  # (rows, vocab)
+    vocab = tf.shape(logits)[-1]
+    log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, beam, vocab])
+    # A finished hypothesis may only go on with padding, at no cost, so
+    # it competes with the others on its frozen score and length.
+    padding_only = tf.where(tf.range(vocab) == 0, 0.0, _NEG_INF)  # (vocab,)
+    log_probs = tf.where(finished[:, :, None], padding_only, log_probs)
+    candidates = scores[:, :, None] + log_probs  # (batch, beam, vocab)
+    candidate_lengths = lengths + tf.cast(tf.logical_not(finished), tf.int32)
+    ranking = _normalise(candidates, candidate_lengths[:, :, None], length_penalty)
+    _, best = tf.math.top_k(tf.reshape(ranking, [batch, -1]), k=beam)
+    parents = best // vocab  # (batch, beam)
+    tokens = best % vocab  # (batch, beam)
+    scores = tf.gather(tf.reshape(candidates, [batch, -1]), best, batch_dims=1)
+    lengths = tf.gather(candidate_lengths, parents, batch_dims=1)
+    was_finished = tf.gather(finished, parents, batch_dims=1)
+    tokens = tf.where(was_finished, tf.zeros_like(tokens), tokens)
+    finished = tf.logical_or(was_finished, tf.equal(tokens, end_id))
+    # Rows of the parents in the flat (batch * beam) layout.
+    parent_rows = tf.reshape(first_row + parents, [-1])  # (rows,)
+    state = tf.nest.map_structure(lambda x: tf.gather(x, parent_rows), state)
+    if extras is not None:
+        extras = tf.gather(extras, parent_rows)
+        extras = _zero_rows(extras, tf.reshape(was_finished, [-1]))
+    tokens = tf.reshape(tokens, [-1])  # (rows,)
+    return tokens, state, scores, lengths, finished, extras, parent_rows
+
+
+def _beam_done(scores, lengths, finished, length_penalty, best_possible_divisor):
+    """`(batch,)`: whether no open hypothesis of an example can beat its best
+    finished one any more. Hypotheses at -inf (when the vocabulary is
+    smaller than the beam) never end nor win, so they count as beaten."""
+    ranking = _normalise(scores, lengths, length_penalty)  # (batch, beam)
+    best_finished = tf.reduce_max(tf.where(finished, ranking, _NEG_INF), axis=1)
+    best_open = tf.reduce_max(
+        tf.where(finished, _NEG_INF, scores / best_possible_divisor), axis=1
+    )
+    return best_finished >= best_open
+
+
 def beam_search(
     step_fn,
     start_tokens,
@@ -459,36 +511,16 @@ def beam_search(
     max_length = _max_length(max_length)
     start_tokens = _start_tokens(start_tokens)
     batch = tf.shape(start_tokens)[0]
-    rows = batch * beam
     first_row = tf.range(batch)[:, None] * beam  # (batch, 1)
 
     def advance(tokens, state, scores, lengths, finished):
-        logits, state, extras = _call_step(step_fn, tokens, state)  # (rows, vocab)
-        vocab = tf.shape(logits)[-1]
-        log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, beam, vocab])
-        # A finished hypothesis may only go on with padding, at no cost, so
-        # it competes with the others on its frozen score and length.
-        padding_only = tf.where(tf.range(vocab) == 0, 0.0, _NEG_INF)  # (vocab,)
-        log_probs = tf.where(finished[:, :, None], padding_only, log_probs)
-        candidates = scores[:, :, None] + log_probs  # (batch, beam, vocab)
-        candidate_lengths = lengths + tf.cast(tf.logical_not(finished), tf.int32)
-        ranking = _normalise(candidates, candidate_lengths[:, :, None], length_penalty)
-        _, best = tf.math.top_k(tf.reshape(ranking, [batch, -1]), k=beam)
-        parents = best // vocab  # (batch, beam)
-        tokens = best % vocab  # (batch, beam)
-        scores = tf.gather(tf.reshape(candidates, [batch, -1]), best, batch_dims=1)
-        lengths = tf.gather(candidate_lengths, parents, batch_dims=1)
-        was_finished = tf.gather(finished, parents, batch_dims=1)
-        tokens = tf.where(was_finished, tf.zeros_like(tokens), tokens)
-        finished = tf.logical_or(was_finished, tf.equal(tokens, end_id))
-        # Rows of the parents in the flat (batch * beam) layout.
-        parent_rows = tf.reshape(first_row + parents, [-1])  # (rows,)
-        state = tf.nest.map_structure(lambda x: tf.gather(x, parent_rows), state)
-        if extras is not None:
-            extras = tf.gather(extras, parent_rows)
-            extras = _zero_rows(extras, tf.reshape(was_finished, [-1]))
-        tokens = tf.reshape(tokens, [-1])  # (rows,)
-        return tokens, state, scores, lengths, finished, extras, parent_rows
+        return _beam_step(
+            step_fn,
+            (tokens, state, scores, lengths, finished),
+            beam=beam,
+            end_id=end_id,
+            length_penalty=length_penalty,
+        )
 
     # Only the first copy of each example starts alive, so that the first
     # step expands one hypothesis rather than beam_width identical ones.
@@ -503,12 +535,7 @@ def beam_search(
         tf.zeros([batch, beam], tf.int32),
         tf.zeros([batch, beam], tf.bool),
     )
-    history = _write_column(tf.zeros([rows, max_length], tf.int32), 0, tokens)
-    recorded = ()
-    if extras is not None:
-        shape = tf.concat([[rows, max_length], tf.shape(extras)[1:]], axis=0)
-        buffer = tf.zeros(shape, extras.dtype)  # (rows, max_length, ...)
-        recorded = (_write_column(buffer, 0, extras),)
+    history, recorded = _history_buffers(tokens, extras, max_length)
 
     # Log-probabilities are <= 0, so an open hypothesis can at best keep its
     # sum, reached at the longest length: its final normalised score is at
@@ -519,15 +546,9 @@ def beam_search(
         best_possible_divisor = tf.pow(tf.cast(max_length, tf.float32), length_penalty)
 
     def keep_going(step, tokens, state, scores, lengths, finished, history, recorded):
-        # An example is done once no open hypothesis can beat its best
-        # finished one; this includes hypotheses at -inf (when the
-        # vocabulary is smaller than the beam), which never end nor win.
-        ranking = _normalise(scores, lengths, length_penalty)  # (batch, beam)
-        best_finished = tf.reduce_max(tf.where(finished, ranking, _NEG_INF), axis=1)
-        best_open = tf.reduce_max(
-            tf.where(finished, _NEG_INF, scores / best_possible_divisor), axis=1
+        done = _beam_done(
+            scores, lengths, finished, length_penalty, best_possible_divisor
         )
-        done = best_finished >= best_open  # (batch,)
         return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(done)))
 
     def body(step, tokens, state, scores, lengths, finished, history, recorded):
@@ -545,9 +566,8 @@ def beam_search(
         body,
         (tf.constant(1), tokens, state, scores, lengths, finished, history, recorded),
     )
-    chosen = tf.argmax(
-        _normalise(scores, lengths, length_penalty), axis=-1, output_type=tf.int32
-    )  # (batch,)
+    ranking = _normalise(scores, lengths, length_penalty)
+    chosen = tf.argmax(ranking, axis=-1, output_type=tf.int32)  # (batch,)
     chosen_rows = first_row[:, 0] + chosen  # (batch,)
     extras = None
     if recorded:
@@ -558,6 +578,18 @@ def beam_search(
         scores=tf.gather(scores, chosen, batch_dims=1),
         extras=extras,
     )
+
+
+def _history_buffers(tokens, extras, max_length):
+    """Buffers `(rows, max_length)` of tokens and `(rows, max_length, ...)`
+    of extras (an empty tuple without), holding the first step's."""
+    rows = tf.shape(tokens)[0]
+    history = _write_column(tf.zeros([rows, max_length], tf.int32), 0, tokens)
+    if extras is None:
+        return history, ()
+    shape = tf.concat([[rows, max_length], tf.shape(extras)[1:]], axis=0)
+    buffer = tf.zeros(shape, extras.dtype)  # (rows, max_length, ...)
+    return history, (_write_column(buffer, 0, extras),)
 
 
 # === Constraints ===

@@ -1,5 +1,6 @@
-"""Scores: entity-level F1 and token accuracy (tagging), BLEU, chrF and exact
-match (translation and captioning).
+"""Scores: accuracy and the confusion matrix (classification), entity-level
+F1 and token accuracy (tagging), BLEU, chrF and exact match (translation and
+captioning), and attribute accuracy (captions of the generated shapes).
 
 Entity scores follow the CoNLL `conlleval` script: entities are read from
 the gold and predicted tags of each sentence with `conlleval_spans`, and a
@@ -32,8 +33,42 @@ more references per sentence:
 
 import collections
 
+import numpy as np
+
 from seqkeras.errors import InvalidInputError
 from seqkeras.tags import conlleval_spans
+
+
+def classification_scores(probabilities, labels):
+    """Accuracy, cross-entropy and confusion matrix of class probabilities.
+
+    Args:
+        probabilities: `(examples, classes)` predicted probabilities.
+        labels: `(examples,)` true class ids.
+
+    Returns:
+        A dict: `accuracy`, `loss` (mean cross-entropy in nats, each
+        probability clipped at 1e-7) and `confusion_matrix` (a list of rows:
+        true class; columns: predicted class).
+
+    Example:
+
+    >>> scores = classification_scores(np.array([[0.9, 0.1], [0.4, 0.6]]), [0, 0])
+    >>> scores["accuracy"], scores["confusion_matrix"]
+    (0.5, [[1, 1], [0, 0]])
+    """
+    probabilities = np.asarray(probabilities)
+    labels = np.asarray(labels, dtype="int64")
+    classes = probabilities.shape[-1]
+    predicted = probabilities.argmax(axis=-1)
+    picked = probabilities[np.arange(len(labels)), labels]
+    confusion = np.zeros((classes, classes), dtype="int64")
+    np.add.at(confusion, (labels, predicted), 1)
+    return {
+        "accuracy": float(np.mean(predicted == labels)),
+        "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "confusion_matrix": confusion.tolist(),
+    }
 
 
 def _check_aligned(gold, predicted):
@@ -194,3 +229,88 @@ def exact_match(hypotheses, references):
         for i, h in enumerate(hypotheses)
     )
     return hits / len(hypotheses)
+
+
+# === Captions of the generated shapes (seqkeras.datasets.shapes) ===
+
+_CONVERSE = {"above": "below", "below": "above", "left of": "right of"}
+_CONVERSE["right of"] = "left of"
+
+
+def _readings(parsed):
+    """Both ways of saying a scene: "A above B" and "B below A"."""
+    if parsed["relation"] is None:
+        return [parsed]
+    first, second = parsed["objects"]
+    converse = {"objects": [second, first], "relation": _CONVERSE[parsed["relation"]]}
+    return [parsed, converse]
+
+
+ATTRIBUTES = ("size", "colour", "shape")
+
+
+def _agreement(guess, truth):
+    """Per attribute, how many of `guess`'s slots agree with `truth`'s."""
+    right = {name: 0 for name in (*ATTRIBUTES, "relation")}
+    for g, t in zip(guess["objects"], truth["objects"], strict=True):
+        for k, name in enumerate(ATTRIBUTES):
+            right[name] += g[k] == t[k]
+    if truth["relation"] is not None:
+        right["relation"] = int(guess["relation"] == truth["relation"])
+    return right
+
+
+def attribute_accuracy(hypotheses, references):
+    """How often each attribute of generated captions is right.
+
+    Each hypothesis is compared with the way of saying its scene that it
+    agrees with most: "B below A" is read against "B below A", not against
+    "A above B". An object's size, colour and shape count once per object
+    the scene has; a caption that does not parse, or names the wrong number
+    of objects, gets them all wrong.
+
+    Returns:
+        A dict of fractions: `size`, `colour`, `shape` (over all objects of
+        all scenes), `relation` (over two-object scenes), `objects` (the
+        number of objects right) and `parsed` (hypotheses of this grammar).
+    """
+    from seqkeras.datasets.shapes import parse_caption
+
+    hypotheses, references = list(hypotheses), list(references)
+    if len(hypotheses) != len(references):
+        raise InvalidInputError(
+            f"Got {len(hypotheses)} captions but references for {len(references)} "
+            "images: pass one list of references per caption."
+        )
+    right = dict.fromkeys((*ATTRIBUTES, "relation", "objects", "parsed"), 0)
+    totals = {**dict.fromkeys(ATTRIBUTES, 0), "relation": 0}
+    for hypothesis, refs in zip(hypotheses, references, strict=True):
+        refs = [refs] if isinstance(refs, str) else refs
+        truths = [p for p in map(parse_caption, refs) if p]
+        if not truths:
+            raise InvalidInputError(
+                f"No reference of {refs!r} is a shapes caption; attribute accuracy "
+                "only applies to the generated shapes data set."
+            )
+        count = len(truths[0]["objects"])
+        for name in ATTRIBUTES:
+            totals[name] += count
+        totals["relation"] += truths[0]["relation"] is not None
+        guess = parse_caption(hypothesis)
+        if guess is None:
+            continue
+        right["parsed"] += 1
+        if len(guess["objects"]) != count:
+            continue
+        right["objects"] += 1
+        best = max(
+            (_agreement(guess, t) for t in _readings(truths[0])),
+            key=lambda agreed: sum(agreed.values()),
+        )
+        for name, value in best.items():
+            right[name] += value
+    n = max(len(hypotheses), 1)
+    scores = {name: right[name] / max(totals[name], 1) for name in totals}
+    scores["objects"] = right["objects"] / n
+    scores["parsed"] = right["parsed"] / n
+    return scores

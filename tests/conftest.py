@@ -54,3 +54,23 @@ def trained_sentiment(sample_data):
     small = sample_data.subset(train=1500, validation=200)
     pipeline.fit(small.train, small.validation, epochs=2, verbose=0)
     return pipeline
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """`quick_run(task)`: the folder of a `seqkeras train TASK --quick` run
+    with the task's smoke arguments, trained once per test session."""
+    from seqkeras import cli
+
+    runs = {}
+
+    def run(task):
+        if task not in runs:
+            command = cli.command_for(task)
+            out = tmp_path_factory.mktemp(command.task) / "run"
+            argv = ["train", command.task, "--quick", "--out", str(out)]
+            assert cli.main([*argv, *command.smoke_arguments]) == 0
+            runs[task] = out
+        return runs[task]
+
+    return run

@@ -35,7 +35,7 @@ def word_run(text_file, tmp_path_factory):
 
 def test_a_text_file_trains_a_word_model_with_perplexity_and_an_export(word_run):
     metrics = json.loads((word_run / "metrics.json").read_text())
-    assert metrics["task"] == "language" and metrics["level"] == "word"
+    assert metrics["task"] == "language-model" and metrics["level"] == "word"
     assert metrics["dataset"] == "salads.txt" and metrics["epochs"] == 2
     # 30 test sentences of 8 words and [END].
     assert metrics["test"]["tokens"] == 30 * 9
@@ -59,16 +59,16 @@ def test_generate_and_evaluate_a_run(word_run, text_file, capsys):
     assert cli.main(["evaluate", str(word_run), "--split", "validation"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["split"] == "validation" and result["tokens"] == 30 * 9
-    assert cli.main(["predict", str(word_run), "the pear"]) == 1
-    assert "seqkeras generate" in capsys.readouterr().err
+    # `predict` continues prompts too, greedily with --method greedy.
+    argv = ["predict", str(word_run), "the pear", "--method", "greedy"]
+    assert cli.main([*argv, "--max-length", "6"]) == 0
+    assert capsys.readouterr().out.strip() == greedy
 
 
 def test_character_model_from_a_file(text_file, tmp_path, capsys):
     out = tmp_path / "chars"
     argv = ["train", "lm", "--dataset", str(text_file), "--level", "char"]
-    assert (
-        cli.main([*argv, "--out", str(out), "--quick", "--model", "gru", *SMALL]) == 0
-    )
+    assert cli.main([*argv, "--out", str(out), "--quick", "--cell", "gru", *SMALL]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["level"] == "char" and metrics["config"]["cell"] == "gru"
     capsys.readouterr()
@@ -90,7 +90,7 @@ def test_character_model_from_a_file(text_file, tmp_path, capsys):
 def test_user_errors(tmp_path, capsys):
     out = str(tmp_path / "x")
     assert cli.main(["train", "lm", "--dataset", "sst2", "--out", out]) == 1
-    assert "Unknown language data set 'sst2'" in capsys.readouterr().err
+    assert "Unknown language-model data set 'sst2'" in capsys.readouterr().err
     assert cli.main(["train", "lm", "--dataset", "missing.txt", "--out", out]) == 1
     assert "No text file" in capsys.readouterr().err
     assert cli.main(["generate", str(tmp_path), "--prompt", "x"]) == 1

@@ -25,7 +25,8 @@ def test_ner_run_writes_f1_and_the_usual_files(ner_run):
         assert (ner_run / name).is_file(), name
     assert (ner_run / "saved_model" / "saved_model.pb").is_file()
     metrics = json.loads((ner_run / "metrics.json").read_text())
-    assert metrics["task"] == "tagging" and metrics["model"] == "bilstm-char-crf"
+    assert metrics["task"] == "tagging"
+    assert metrics["architecture"] == "bilstm-char-crf"
     test = metrics["test"]
     assert 0.0 <= test["f1"] <= 1.0 and test["num_sentences"] == 500
     assert set(test["per_type"]) <= {"PER", "LOC", "ORG", "MISC"}

@@ -1,7 +1,7 @@
 import pytest
 
 from seqkeras.errors import InvalidInputError
-from seqkeras.metrics import entity_scores, token_accuracy
+from seqkeras.metrics import attribute_accuracy, entity_scores, token_accuracy
 
 
 def scores(gold, predicted):
@@ -79,3 +79,36 @@ def test_misaligned_input_is_refused():
         token_accuracy([["O", "O"]], [["O"]])
     with pytest.raises(InvalidInputError, match="got a string"):
         entity_scores(["B-PER"], ["B-PER"])
+
+
+def test_attribute_accuracy():
+    references = [
+        ["a large red square above a small blue circle"],
+        ["a small green circle", "one small green circle"],
+    ]
+    perfect = ["a small blue circle below a large red square", "one small green circle"]
+    scores = attribute_accuracy(perfect, references)
+    assert scores == {
+        "size": 1.0,
+        "colour": 1.0,
+        "shape": 1.0,
+        "relation": 1.0,
+        "objects": 1.0,
+        "parsed": 1.0,
+    }
+    wrong = ["a large red square above a small green circle", "nonsense"]
+    scores = attribute_accuracy(wrong, references)
+    # 3 objects in all: the green circle's colour and the nonsense are wrong.
+    assert scores["colour"] == pytest.approx(1 / 3)
+    assert scores["size"] == scores["shape"] == pytest.approx(2 / 3)
+    assert scores["relation"] == 1.0
+    assert scores["parsed"] == 0.5 and scores["objects"] == 0.5
+    # The objects are right but the relation word is not.
+    swapped = attribute_accuracy(
+        ["a large red square below a small blue circle"], references[:1]
+    )
+    assert swapped["relation"] == 0.0 and swapped["colour"] == 1.0
+    with pytest.raises(InvalidInputError, match="shapes caption"):
+        attribute_accuracy(["a dog runs"], [["A dog runs on grass ."]])
+    with pytest.raises(InvalidInputError, match="one list of references"):
+        attribute_accuracy(["a"], [])

@@ -1,7 +1,9 @@
 """Data sets: a catalogue of names, their loaders, and the file registry.
 
 `load(name)` returns a data set by the name the command line uses
-(`seqkeras train sentiment --dataset sst2`); `catalogue()` lists them.
+(`seqkeras train sentiment --dataset sst2`); `catalogue()` lists them, each
+with the tasks that train on it (the task names of
+`seqkeras.pipelines.registry`).
 Files with a public origin go through `registry.fetch` (cache, checksum,
 `SEQKERAS_DATA_MIRROR`); embedded data sets need no file at all.
 
@@ -57,6 +59,7 @@ from seqkeras.datasets.text import (
     load_sst,
     parse_sst_tree,
 )
+from seqkeras.datasets.toy import load_toy_language, load_toy_ner
 from seqkeras.datasets.translation import (
     SentencePairs,
     TranslationData,
@@ -73,14 +76,14 @@ class DatasetInfo:
 
     Args:
         name: the catalogue name.
-        task: the pipeline that trains on it (`"sentiment"`, ...).
+        tasks: the tasks that train on it (`("sentiment",)`, ...).
         loader: called with keyword arguments by `load`.
         files: registry names of the files it needs; empty when embedded.
         description: one line.
     """
 
     name: str
-    task: str
+    tasks: tuple
     loader: Callable
     files: tuple = ()
     description: str = ""
@@ -95,104 +98,118 @@ _CATALOGUE = {
     for info in [
         DatasetInfo(
             "sentiment-sample",
-            "sentiment",
+            ("sentiment",),
             load_sentiment_sample,
             description="generated sentences where word order and negation "
             "matter (embedded, no download)",
         ),
         DatasetInfo(
             "agreement",
-            "sentiment",
+            ("sentiment",),
             load_agreement,
             description="'the cat ... was' / 'the cats ... were': subject-verb "
             "agreement across many words, generated (embedded, no download)",
         ),
         DatasetInfo(
             "sst2",
-            "sentiment",
+            ("sentiment",),
             functools.partial(load_sst, binary=True),
             files=("sst",),
             description="Stanford Sentiment Treebank, binary (SST-2)",
         ),
         DatasetInfo(
             "sst5",
-            "sentiment",
+            ("sentiment",),
             functools.partial(load_sst, binary=False),
             files=("sst",),
             description="Stanford Sentiment Treebank, five classes (SST-5)",
         ),
         DatasetInfo(
             "conll2003-ner",
-            "tagging",
+            ("tagging",),
             functools.partial(load_conll2003, tags="ner"),
             files=("conll2003",),
             description="CoNLL-2003 English named entities (PER, LOC, ORG, MISC), IOB2",
         ),
         DatasetInfo(
             "conll2003-pos",
-            "tagging",
+            ("tagging",),
             functools.partial(load_conll2003, tags="pos"),
             files=("conll2003",),
             description="CoNLL-2003 English Penn Treebank part-of-speech tags",
         ),
         DatasetInfo(
+            "toy-ner",
+            ("tagging",),
+            load_toy_ner,
+            description="generated sentences with people and places, IOB2, for "
+            "quick runs (embedded, no download)",
+        ),
+        DatasetInfo(
             "spa-eng",
-            "translation",
+            ("translation",),
             functools.partial(load_spa_eng, max_length=20),
             files=("spa-eng",),
             description="Tatoeba English -> Spanish, at most 20 words a side",
         ),
         DatasetInfo(
             "dates",
-            "translation",
+            ("translation",),
             load_dates,
             description="human-readable dates -> YYYY-MM-DD, generated "
             "(embedded, no download)",
         ),
         DatasetInfo(
             "ptb",
-            "language",
+            ("language-model",),
             load_ptb,
             files=("ptb",),
             description="Penn Treebank, word level, Mikolov's split (10k words)",
         ),
         DatasetInfo(
             "tinyshakespeare",
-            "language",
+            ("language-model",),
             load_tinyshakespeare,
             files=("tinyshakespeare",),
             description="Tiny Shakespeare, character level, last 10% validation",
         ),
         DatasetInfo(
+            "toy-language",
+            ("language-model",),
+            load_toy_language,
+            description="a generated language of 38 sentences with known "
+            "probabilities, for quick runs (embedded, no download)",
+        ),
+        DatasetInfo(
             "shapes",
-            "captioning",
+            ("captioning",),
             load_shapes,
             description="generated scenes of coloured shapes with captions; "
             "unseen colour-shape pairs held out (embedded, no download)",
         ),
         DatasetInfo(
             "flickr8k",
-            "captioning",
+            ("captioning",),
             load_flickr8k,
             files=("flickr8k-images", "flickr8k-text"),
             description="Flickr8k photographs, five captions each, standard split",
         ),
         DatasetInfo(
             "seattle-weather",
-            "series",
+            ("forecasting", "series-classification"),
             load_seattle_weather,
             description="Seattle daily weather 2012-2015 with the day's weather "
             "label (vega_datasets, no download)",
         ),
         DatasetInfo(
             "seattle-temps",
-            "series",
+            ("forecasting",),
             load_seattle_temps,
             description="Seattle hourly temperature 2010 (vega_datasets, no download)",
         ),
         DatasetInfo(
             "stocks",
-            "series",
+            ("forecasting",),
             load_stocks,
             description="monthly prices of AAPL, AMZN, IBM, MSFT 2000-2010 "
             "(vega_datasets, no download)",
@@ -203,13 +220,13 @@ _CATALOGUE = {
 
 def catalogue(task=None):
     """Returns the `DatasetInfo` of every data set (of one `task` if given)."""
-    return [i for i in _CATALOGUE.values() if task is None or i.task == task]
+    return [i for i in _CATALOGUE.values() if task is None or task in i.tasks]
 
 
 def get_info(name, task=None):
     """Returns the `DatasetInfo` for `name`, or raises `UnknownDatasetError`."""
     info = _CATALOGUE.get(name)
-    if info is None or (task is not None and info.task != task):
+    if info is None or (task is not None and task not in info.tasks):
         known = ", ".join(i.name for i in catalogue(task))
         what = f"{task} data set" if task else "data set"
         raise UnknownDatasetError(
@@ -247,6 +264,8 @@ __all__ = [
     "load_ptb",
     "load_text",
     "load_tinyshakespeare",
+    "load_toy_language",
+    "load_toy_ner",
     "load_conll2003",
     "load_csv_series",
     "load_dates",

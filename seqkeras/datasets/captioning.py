@@ -63,9 +63,6 @@ class CaptionedImages(Examples):
         object.__setattr__(self, "images", images)
         object.__setattr__(self, "captions", captions)
 
-    def __len__(self):
-        return len(self.captions)
-
     @property
     def from_files(self):
         """True when `images` are file paths rather than pixels."""
@@ -79,14 +76,6 @@ class CaptionedImages(Examples):
         """`(image_index, caption)` for every caption: what training sees, so
         each image is shown once per reference caption in an epoch."""
         return [(i, c) for i, refs in enumerate(self.captions) for c in refs]
-
-    def _take(self, index):
-        images = (
-            self.images[index]
-            if isinstance(self.images, np.ndarray)
-            else [self.images[i] for i in index]
-        )
-        return CaptionedImages(images, [self.captions[i] for i in index])
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

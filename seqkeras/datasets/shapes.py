@@ -24,8 +24,8 @@ familiar, the combination is new, so it measures whether a model has learnt
 colour and shape separately.
 
 Everything is deterministic for a seed. `parse_caption` reads a caption
-back into its objects and relation, and `attribute_accuracy` scores
-generated captions attribute by attribute.
+back into its objects and relation; `seqkeras.metrics.attribute_accuracy`
+scores generated captions attribute by attribute with it.
 
 Example:
 
@@ -266,84 +266,3 @@ def parse_caption(text):
     if not objects or (len(objects) == 2) != (relation is not None):
         return None
     return {"objects": objects, "relation": relation}
-
-
-_CONVERSE = {"above": "below", "below": "above", "left of": "right of"}
-_CONVERSE["right of"] = "left of"
-
-
-def _readings(parsed):
-    """Both ways of saying a scene: "A above B" and "B below A"."""
-    if parsed["relation"] is None:
-        return [parsed]
-    first, second = parsed["objects"]
-    converse = {"objects": [second, first], "relation": _CONVERSE[parsed["relation"]]}
-    return [parsed, converse]
-
-
-ATTRIBUTES = ("size", "colour", "shape")
-
-
-def _agreement(guess, truth):
-    """Per attribute, how many of `guess`'s slots agree with `truth`'s."""
-    right = {name: 0 for name in (*ATTRIBUTES, "relation")}
-    for g, t in zip(guess["objects"], truth["objects"], strict=True):
-        for k, name in enumerate(ATTRIBUTES):
-            right[name] += g[k] == t[k]
-    if truth["relation"] is not None:
-        right["relation"] = int(guess["relation"] == truth["relation"])
-    return right
-
-
-def attribute_accuracy(hypotheses, references):
-    """How often each attribute of generated captions is right.
-
-    Each hypothesis is compared with the way of saying its scene that it
-    agrees with most: "B below A" is read against "B below A", not against
-    "A above B". An object's size, colour and shape count once per object
-    the scene has; a caption that does not parse, or names the wrong number
-    of objects, gets them all wrong.
-
-    Returns:
-        A dict of fractions: `size`, `colour`, `shape` (over all objects of
-        all scenes), `relation` (over two-object scenes), `objects` (the
-        number of objects right) and `parsed` (hypotheses of this grammar).
-    """
-    hypotheses, references = list(hypotheses), list(references)
-    if len(hypotheses) != len(references):
-        raise InvalidArgumentError(
-            f"Got {len(hypotheses)} captions but references for {len(references)} "
-            "images: pass one list of references per caption."
-        )
-    right = dict.fromkeys((*ATTRIBUTES, "relation", "objects", "parsed"), 0)
-    totals = {**dict.fromkeys(ATTRIBUTES, 0), "relation": 0}
-    for hypothesis, refs in zip(hypotheses, references, strict=True):
-        refs = [refs] if isinstance(refs, str) else refs
-        truths = [p for p in map(parse_caption, refs) if p]
-        if not truths:
-            raise InvalidArgumentError(
-                f"No reference of {refs!r} is a shapes caption; attribute accuracy "
-                "only applies to the generated shapes data set."
-            )
-        count = len(truths[0]["objects"])
-        for name in ATTRIBUTES:
-            totals[name] += count
-        totals["relation"] += truths[0]["relation"] is not None
-        guess = parse_caption(hypothesis)
-        if guess is None:
-            continue
-        right["parsed"] += 1
-        if len(guess["objects"]) != count:
-            continue
-        right["objects"] += 1
-        best = max(
-            (_agreement(guess, t) for t in _readings(truths[0])),
-            key=lambda agreed: sum(agreed.values()),
-        )
-        for name, value in best.items():
-            right[name] += value
-    n = max(len(hypotheses), 1)
-    scores = {name: right[name] / max(totals[name], 1) for name in totals}
-    scores["objects"] = right["objects"] / n
-    scores["parsed"] = right["parsed"] / n
-    return scores

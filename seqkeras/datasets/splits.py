@@ -13,11 +13,22 @@ import numpy as np
 
 
 class Examples:
-    """Mixin: `subset` for a container that implements `__len__` and `_take`."""
+    """Mixin: `subset` for a dataclass whose fields are aligned sequences (one
+    item per example), or one that implements `__len__` and `_take`."""
+
+    def __len__(self):
+        return len(getattr(self, dataclasses.fields(self)[0].name))
 
     def _take(self, index):
-        """A container of the examples at the sorted positions `index`."""
-        raise NotImplementedError
+        """A container of the examples at the sorted positions `index`: each
+        field's items at those positions (arrays indexed, others listed)."""
+        taken = [
+            values[index]
+            if isinstance(values, np.ndarray)
+            else [values[i] for i in index]
+            for values in (getattr(self, f.name) for f in dataclasses.fields(self))
+        ]
+        return type(self)(*taken)
 
     def subset(self, size, seed=0):
         """Returns `size` examples drawn without replacement (all if fewer)."""

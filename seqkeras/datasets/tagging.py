@@ -65,9 +65,6 @@ class TaggedSentences(Examples):
         object.__setattr__(self, "tokens", tokens)
         object.__setattr__(self, "tags", tags)
 
-    def __len__(self):
-        return len(self.tokens)
-
     @property
     def num_tokens(self):
         return sum(len(sentence) for sentence in self.tokens)
@@ -76,11 +73,6 @@ class TaggedSentences(Examples):
         """The distinct tags, sorted, with "O" first when present."""
         tags = {tag for sentence in self.tags for tag in sentence}
         return tuple(sorted(tags, key=lambda tag: (tag != "O", tag)))
-
-    def _take(self, index):
-        return TaggedSentences(
-            [self.tokens[i] for i in index], [self.tags[i] for i in index]
-        )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

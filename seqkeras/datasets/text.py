@@ -43,12 +43,6 @@ class LabelledTexts(Examples):
                 "pass one label per text."
             )
 
-    def __len__(self):
-        return len(self.texts)
-
-    def _take(self, index):
-        return LabelledTexts([self.texts[i] for i in index], self.labels[index])
-
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class TextClassificationData(Splits):

@@ -41,9 +41,6 @@ class SentencePairs(Examples):
                 "pass one translation per source text."
             )
 
-    def __len__(self):
-        return len(self.sources)
-
     def grouped(self):
         """`(sources, references)`: each distinct source once, in order of
         first appearance, with the list of all its targets, the way BLEU
@@ -59,11 +56,6 @@ class SentencePairs(Examples):
         for source, target in zip(self.sources, self.targets, strict=True):
             references.setdefault(source, []).append(target)
         return list(references), list(references.values())
-
-    def _take(self, index):
-        return SentencePairs(
-            [self.sources[i] for i in index], [self.targets[i] for i in index]
-        )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -38,15 +38,15 @@ from keras import ops
 
 from seqkeras._validation import (
     one_of,
-    positive_float,
     positive_int,
+    positive_int_or_none,
     positive_ints,
     rate,
 )
 from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.attention import SCORES, SequenceAttention
 from seqkeras.layers.cells import cell_config_name
-from seqkeras.models.decoder import RecurrentDecoder, compile_teacher_forced
+from seqkeras.models.decoder import RecurrentDecoder, build_teacher_forced, builds
 from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 CONDITIONINGS = ("init_inject", "pre_inject", "merge")
@@ -144,14 +144,10 @@ class Captioner(RecurrentDecoder, keras.Model):
         self.encoder_filters = positive_ints("encoder_filters", encoder_filters)
         self.image_pooling = one_of("image_pooling", image_pooling, POOLINGS)
         self.conditioning = one_of("conditioning", conditioning, CONDITIONINGS)
-        if attention is not None:
-            one_of("attention", attention, (None, *SCORES))
-        self.attention = attention
-        self.attention_units = (
-            None
-            if attention_units is None
-            else positive_int("attention_units", attention_units)
+        self.attention = (
+            None if attention is None else one_of("attention", attention, SCORES)
         )
+        self.attention_units = positive_int_or_none("attention_units", attention_units)
         self.cell = cell = cell_config_name(cell)
         self.units = positive_int("units", units)
         self.num_layers = positive_int("num_layers", num_layers)
@@ -161,7 +157,13 @@ class Captioner(RecurrentDecoder, keras.Model):
         if self.word_dropout > 0:
             self.word_dropout_seed = keras.random.SeedGenerator()
 
-        # === Layers ===
+        self._make_layers(encoder)
+
+    # === Layers ===
+
+    def _make_encoder(self, encoder):
+        """The image encoder; sets `feature_grid`, the grid the attention
+        weights cover ((1, 1) for an encoder that returns vectors)."""
         if isinstance(encoder, dict):  # from a saved config
             encoder = keras.saving.deserialize_keras_object(encoder)
         self.custom_encoder = encoder is not None
@@ -182,21 +184,24 @@ class Captioner(RecurrentDecoder, keras.Model):
                 f"width, channels) or a vector (batch, features); it returns "
                 f"{feature_shape}."
             )
-        if attention is not None and len(feature_shape) != 4:
+        if self.attention is not None and len(feature_shape) != 4:
             raise InvalidArgumentError(
                 "Attention looks at the cells of a spatial feature map, but the "
                 f"encoder returns vectors {feature_shape}. Pass an encoder "
                 "without global pooling (include_top=False, pooling=None)."
             )
-        # The grid the attention weights cover: (1, 1) for a vector encoder.
         self.feature_grid = (
             tuple(feature_shape[1:3]) if len(feature_shape) == 4 else (1, 1)
         )
+
+    def _make_layers(self, encoder):
+        self._make_encoder(encoder)
+        cell, units, embedding_dim = self.cell, self.units, self.embedding_dim
         self.image_vector = keras.layers.Dense(
             units, activation="relu", name="image_vector"
         )
         self.target_embedding = keras.layers.Embedding(
-            vocabulary_size, embedding_dim, name="word_embedding"
+            self.vocabulary_size, embedding_dim, name="word_embedding"
         )
         self.decoder_layers = [
             recurrent_layer(
@@ -206,12 +211,12 @@ class Captioner(RecurrentDecoder, keras.Model):
                 return_state=True,
                 name=f"decoder_{cell_name(cell)}_{i}",
             )
-            for i in range(num_layers)
+            for i in range(self.num_layers)
         ]
         if self.conditioning == "init_inject":
             self.image_to_state = [
                 keras.layers.Dense(units, activation="tanh", name=f"image_to_state_{i}")
-                for i in range(num_layers * self.num_states)
+                for i in range(self.num_layers * self.num_states)
             ]
         elif self.conditioning == "pre_inject":
             self.image_to_input = keras.layers.Dense(
@@ -222,25 +227,31 @@ class Captioner(RecurrentDecoder, keras.Model):
                 units, activation="tanh", name="merge_combine"
             )
         self.dropout_layer = keras.layers.Dropout(self.dropout, name="dropout")
-        if attention is not None:
-            self.feature_projection = keras.layers.Dense(
-                units, activation="relu", name="feature_projection"
-            )
-            # Where each cell is: the features say what is in a cell, and
-            # without this the attended context cannot tell "above" from
-            # "below" (the relation stayed at chance in the probes, BENCHMARKS.md).
-            self.cell_position = keras.layers.Embedding(
-                self.feature_grid[0] * self.feature_grid[1],
-                units,
-                name="cell_position",
-            )
-            self.attention_layer = SequenceAttention(
-                attention, units=attention_units, name="attention"
-            )
-            self.attention_combine = keras.layers.Dense(
-                units, activation="tanh", name="attention_combine"
-            )
-        self.output_layer = keras.layers.Dense(vocabulary_size, name="next_word_logits")
+        if self.attention is not None:
+            self._make_attention_layers()
+        self.output_layer = keras.layers.Dense(
+            self.vocabulary_size, name="next_word_logits"
+        )
+
+    def _make_attention_layers(self):
+        units = self.units
+        self.feature_projection = keras.layers.Dense(
+            units, activation="relu", name="feature_projection"
+        )
+        # Where each cell is: the features say what is in a cell, and
+        # without this the attended context cannot tell "above" from
+        # "below" (the relation stayed at chance in the probes, BENCHMARKS.md).
+        self.cell_position = keras.layers.Embedding(
+            self.feature_grid[0] * self.feature_grid[1],
+            units,
+            name="cell_position",
+        )
+        self.attention_layer = SequenceAttention(
+            self.attention, units=self.attention_units, name="attention"
+        )
+        self.attention_combine = keras.layers.Dense(
+            units, activation="tanh", name="attention_combine"
+        )
 
     # === The pieces (`decode`, `decode_step`, `step_function`: RecurrentDecoder) ===
 
@@ -386,26 +397,15 @@ class Captioner(RecurrentDecoder, keras.Model):
         }
 
 
+@builds(Captioner)
 def build_captioner(
     vocabulary_size,
     *,
-    image_shape=(64, 64, 3),
-    encoder=None,
-    encoder_filters=(32, 64, 128),
-    image_pooling="flatten",
-    conditioning="init_inject",
-    attention=None,
-    attention_units=None,
-    cell="lstm",
-    units=256,
-    num_layers=1,
-    embedding_dim=128,
-    dropout=0.0,
-    word_dropout=0.0,
     learning_rate=1e-3,
     clipnorm=5.0,
     compile=True,
     name="captioner",
+    **model_arguments,
 ):
     """Builds an image captioner, trained with teacher forcing.
 
@@ -432,11 +432,8 @@ def build_captioner(
         dropout: on the image features, word vectors and between layers.
         word_dropout: in training, the share of the words the decoder reads
             (all but `[START]`) replaced by `[UNK]`.
-        learning_rate: Adam's learning rate.
-        clipnorm: clip each gradient to this norm (None: no clipping).
-        compile: compile with Adam, the cross-entropy of the next word and
-            its accuracy, padding excluded from both.
-        name: the model's name.
+        learning_rate, clipnorm, compile, name: as for `build_translator`
+            (Adam, gradient clipping, teacher-forced loss and accuracy).
 
     Returns:
         A `Captioner` (a `keras.Model`), built.
@@ -453,27 +450,12 @@ def build_captioner(
     >>> model.feature_grid
     (8, 8)
     """
-    positive_float("learning_rate", learning_rate)
-    if clipnorm is not None:
-        positive_float("clipnorm", clipnorm)
-    model = Captioner(
-        vocabulary_size,
-        image_shape=image_shape,
-        encoder=encoder,
-        encoder_filters=encoder_filters,
-        image_pooling=image_pooling,
-        conditioning=conditioning,
-        attention=attention,
-        attention_units=attention_units,
-        cell=cell,
-        units=units,
-        num_layers=num_layers,
-        embedding_dim=embedding_dim,
-        dropout=dropout,
-        word_dropout=word_dropout,
-        name=name,
+    return build_teacher_forced(
+        build_captioner,
+        Captioner,
+        (vocabulary_size,),
+        {**model_arguments, "name": name},
+        learning_rate=learning_rate,
+        clipnorm=clipnorm,
+        compile=compile,
     )
-    model.build()
-    if compile:
-        compile_teacher_forced(model, learning_rate=learning_rate, clipnorm=clipnorm)
-    return model

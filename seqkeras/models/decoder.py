@@ -23,8 +23,12 @@ optionally `keys` (the attention's projection of the memory, computed once)
 and `image` (for `_before_output`). Beam search reorders all of them.
 """
 
+import inspect
+
 import keras
 from keras import ops
+
+from seqkeras._validation import builder_arguments, positive_float
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
@@ -169,3 +173,41 @@ def compile_teacher_forced(model, *, learning_rate, clipnorm):
         ),
         metrics=[MaskedAccuracy()],
     )
+
+
+def builds(model_class):
+    """Decorator for a builder that passes `**model_arguments` on to
+    `model_class`: its signature (what `help()`, `inspect` and the pipelines'
+    argument checks see) lists the model's keyword arguments, so that each
+    is written, with its default, once: in the model's constructor."""
+
+    def decorate(builder):
+        own = inspect.signature(builder).parameters.values()
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        model = inspect.signature(model_class.__init__).parameters.values()
+        parameters = [p for p in own if p.kind < keyword]
+        parameters += [p for p in model if p.kind == keyword]
+        parameters += [p for p in own if p.kind == keyword]
+        builder.__signature__ = inspect.signature(builder).replace(
+            parameters=parameters
+        )
+        return builder
+
+    return decorate
+
+
+def build_teacher_forced(
+    builder, model_class, args, model_arguments, *, learning_rate, clipnorm, compile
+):
+    """Checks the arguments of `builder`, makes `model_class(*args,
+    **model_arguments)`, builds it and, with `compile`, compiles it for
+    teacher forcing (`compile_teacher_forced`)."""
+    builder_arguments(builder, model_arguments)
+    positive_float("learning_rate", learning_rate)
+    if clipnorm is not None:
+        positive_float("clipnorm", clipnorm)
+    model = model_class(*args, **model_arguments)
+    model.build()
+    if compile:
+        compile_teacher_forced(model, learning_rate=learning_rate, clipnorm=clipnorm)
+    return model

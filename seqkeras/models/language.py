@@ -37,29 +37,29 @@ from seqkeras.models.recurrent import recurrent_stack
 
 OPTIMIZERS = ("sgd", "adam")
 
-# The model sizes of `seqkeras train lm --config NAME`, with the training
-# set-up that goes with them (the pipeline reads `num_steps`, `batch_size`,
-# `epochs` and the learning-rate schedule).
-CONFIGS = {
-    # Zaremba et al. 2014, "small": TensorFlow's ptb_word_lm, 115.9 test
-    # perplexity on PTB.
-    "small": {
-        "model": {
-            "units": [200, 200],
-            "embedding_dim": 200,
-            "dropout": 0.0,
-            "optimizer": "sgd",
-            "learning_rate": 1.0,
-            "clipnorm": 5.0,
-            "sum_over_steps": True,
-            "init_scale": 0.1,
-        },
-        "num_steps": 20,
-        "batch_size": 20,
-        "epochs": 13,
-        "decay_after": 4,
-        "decay": 0.5,
+# Model sizes with the training set-up that goes with them (the pipeline
+# reads `num_steps`, `batch_size`, `epochs` and the learning-rate schedule).
+# Zaremba et al. 2014, "small": TensorFlow's ptb_word_lm, 115.9 test
+# perplexity on PTB.
+_SMALL = {
+    "model": {
+        "units": [200, 200],
+        "embedding_dim": 200,
+        "dropout": 0.0,
+        "optimizer": "sgd",
+        "learning_rate": 1.0,
+        "clipnorm": 5.0,
+        "sum_over_steps": True,
+        "init_scale": 0.1,
     },
+    "num_steps": 20,
+    "batch_size": 20,
+    "epochs": 13,
+    "decay_after": 4,
+    "decay": 0.5,
+}
+CONFIGS = {
+    "small": _SMALL,
     # The course: embeddings of 200, LSTMs of 256 and 128, 20 steps, batch 60,
     # trained with Zaremba's recipe. Not Adam: with the state carried through
     # the whole epoch, Adam (2e-3) let the LSTM's cell state grow without
@@ -68,22 +68,23 @@ CONFIGS = {
     # perplexity (about 700; a GRU stalled there too). Stateless, the same
     # Adam set-up learns.
     "course": {
-        "model": {
-            "units": [256, 128],
-            "embedding_dim": 200,
-            "dropout": 0.0,
-            "optimizer": "sgd",
-            "learning_rate": 1.0,
-            "clipnorm": 5.0,
-            "sum_over_steps": True,
-            "init_scale": 0.1,
-        },
-        "num_steps": 20,
+        **_SMALL,
+        "model": {**_SMALL["model"], "units": [256, 128]},
         "batch_size": 60,
         "epochs": 10,
-        "decay_after": 4,
-        "decay": 0.5,
     },
+}
+
+# The architectures of `LanguageModelPipeline` and of `seqkeras train
+# language-model --architecture NAME`: a cell with the builder's default
+# sizes, or one of the `CONFIGS` (an LSTM; `cell=` changes it).
+PRESETS = {
+    "lstm": {"model": {"cell": "lstm"}},
+    "gru": {"model": {"cell": "gru"}},
+    "rnn": {"model": {"cell": "simple_rnn"}},
+    "peephole-lstm": {"model": {"cell": "peephole_lstm"}},
+    "simplified-gru": {"model": {"cell": "simplified_gru"}},
+    **CONFIGS,
 }
 
 

@@ -124,26 +124,25 @@ def build_sequence_tagger(
 
     # === Layers and functional model ===
     inputs = {"token_ids": keras.Input((None,), dtype="int32", name="token_ids")}
-    ids = inputs["token_ids"]
-    if word_dropout:
-        ids = WordDropout(word_dropout, name="word_dropout")(ids)
-    # mask_zero: padding is masked in the RNN, the loss and the metrics.
-    x = keras.layers.Embedding(
-        vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
-    )(ids)  # (batch, time, embedding_dim)
     if char_encoder is not None:
-        inputs["char_ids"] = keras.Input(
-            (None, None), dtype="int32", name="char_ids"
-        )  # (batch, time, chars)
-        chars = CharacterEncoder(
-            char_vocabulary_size,
+        # (batch, time, chars)
+        inputs["char_ids"] = keras.Input((None, None), dtype="int32", name="char_ids")
+    chars = None
+    if char_encoder is not None:
+        chars = dict(
             kind=char_encoder,
             embedding_dim=char_embedding_dim,
             units=char_units,
             kernel_size=char_kernel_size,
-            name="char_encoder",
-        )(inputs["char_ids"])  # (batch, time, char features)
-        x = keras.layers.Concatenate(name="word_features")([x, chars])
+        )
+    x = _word_features(
+        inputs,
+        vocabulary_size,
+        embedding_dim,
+        word_dropout,
+        char_vocabulary_size,
+        chars,
+    )  # (batch, time, features)
     if dropout:
         x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
     x = recurrent_stack(
@@ -166,19 +165,44 @@ def build_sequence_tagger(
         outputs = keras.layers.Dense(num_tags, activation="softmax", name="tagger")(x)
     model = keras.Model(inputs, outputs, name=name)
 
-    # === Compile ===
     if compile:
-        optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
-        if crf:
-            model.compile(optimizer=optimizer, loss=crf_nll)
-        else:
-            model.compile(
-                optimizer=optimizer,
-                # Labels are padded with -1; the mask already hides them.
-                loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=-1),
-                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-            )
+        _compile_tagger(model, crf, learning_rate, clipnorm)
     return model
+
+
+def _word_features(
+    inputs, vocabulary_size, embedding_dim, word_dropout, char_vocabulary_size, chars
+):
+    """Each word's vector, joined with the features of a `CharacterEncoder`
+    made with the arguments `chars` (None: no characters): `(batch, time,
+    features)`."""
+    ids = inputs["token_ids"]
+    if word_dropout:
+        ids = WordDropout(word_dropout, name="word_dropout")(ids)
+    # mask_zero: padding is masked in the RNN, the loss and the metrics.
+    x = keras.layers.Embedding(
+        vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
+    )(ids)  # (batch, time, embedding_dim)
+    if chars is None:
+        return x
+    # Made after the word embedding, as before this function existed, so that
+    # a seed gives the same initial weights.
+    encoder = CharacterEncoder(char_vocabulary_size, name="char_encoder", **chars)
+    features = encoder(inputs["char_ids"])  # (batch, time, char features)
+    return keras.layers.Concatenate(name="word_features")([x, features])
+
+
+def _compile_tagger(model, crf, learning_rate, clipnorm):
+    optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
+    if crf:
+        model.compile(optimizer=optimizer, loss=crf_nll)
+    else:
+        model.compile(
+            optimizer=optimizer,
+            # Labels are padded with -1; the mask already hides them.
+            loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=-1),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
 
 
 def decode_tags(outputs, mask=None):

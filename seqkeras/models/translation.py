@@ -33,13 +33,10 @@ the attention weights and in the loss and accuracy.
 import keras
 from keras import ops
 
-from seqkeras._validation import one_of, positive_float, positive_int, rate
+from seqkeras._validation import one_of, positive_int, positive_int_or_none, rate
 from seqkeras.layers.attention import SCORES, SequenceAttention
 from seqkeras.layers.cells import cell_config_name
-from seqkeras.models.decoder import (
-    RecurrentDecoder,
-    compile_teacher_forced,
-)
+from seqkeras.models.decoder import RecurrentDecoder, build_teacher_forced, builds
 from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 # The model names of `seqkeras train translate --model NAME`.
@@ -90,26 +87,28 @@ class Translator(RecurrentDecoder, keras.Model):
         self.num_layers = positive_int("num_layers", num_layers)
         self.bidirectional = bool(bidirectional)
         self.embedding_dim = positive_int("embedding_dim", embedding_dim)
-        if attention is not None:
-            one_of("attention", attention, (None, *SCORES))
-        self.attention = attention
-        self.attention_units = (
-            None
-            if attention_units is None
-            else positive_int("attention_units", attention_units)
+        self.attention = (
+            None if attention is None else one_of("attention", attention, SCORES)
         )
+        self.attention_units = positive_int_or_none("attention_units", attention_units)
         self.dropout = rate("dropout", dropout)
         # A bidirectional encoder's two final states are joined, so the
         # decoder that starts from them is twice as wide.
         self.decoder_units = units * (2 if bidirectional else 1)
 
-        # === Layers ===
+        self._make_layers()
+
+    # === Layers ===
+
+    def _make_layers(self):
+        cell, units, bidirectional = self.cell, self.units, self.bidirectional
+        embedding_dim, attention = self.embedding_dim, self.attention
         label = ("bi" if bidirectional else "") + cell_name(cell)
         self.source_embedding = keras.layers.Embedding(
-            source_vocabulary_size, embedding_dim, name="source_embedding"
+            self.source_vocabulary_size, embedding_dim, name="source_embedding"
         )
         self.encoder_layers = []
-        for i in range(num_layers):
+        for i in range(self.num_layers):
             layer = recurrent_layer(
                 cell,
                 units,
@@ -121,7 +120,7 @@ class Translator(RecurrentDecoder, keras.Model):
                 layer = keras.layers.Bidirectional(layer, name=f"encoder_{label}_{i}")
             self.encoder_layers.append(layer)
         self.target_embedding = keras.layers.Embedding(
-            target_vocabulary_size, embedding_dim, name="target_embedding"
+            self.target_vocabulary_size, embedding_dim, name="target_embedding"
         )
         self.decoder_layers = [
             recurrent_layer(
@@ -131,18 +130,18 @@ class Translator(RecurrentDecoder, keras.Model):
                 return_state=True,
                 name=f"decoder_{cell_name(cell)}_{i}",
             )
-            for i in range(num_layers)
+            for i in range(self.num_layers)
         ]
         self.dropout_layer = keras.layers.Dropout(self.dropout, name="dropout")
         if attention is not None:
             self.attention_layer = SequenceAttention(
-                attention, units=attention_units, name="attention"
+                attention, units=self.attention_units, name="attention"
             )
             self.attention_combine = keras.layers.Dense(
                 self.decoder_units, activation="tanh", name="attention_combine"
             )
         self.output_layer = keras.layers.Dense(
-            target_vocabulary_size, name="next_word_logits"
+            self.target_vocabulary_size, name="next_word_logits"
         )
 
     # === The pieces (`decode`, `decode_step`, `step_function`: RecurrentDecoder) ===
@@ -231,22 +230,16 @@ class Translator(RecurrentDecoder, keras.Model):
         }
 
 
+@builds(Translator)
 def build_translator(
     source_vocabulary_size,
     target_vocabulary_size,
     *,
-    cell="gru",
-    units=256,
-    num_layers=1,
-    bidirectional=False,
-    embedding_dim=256,
-    attention=None,
-    attention_units=None,
-    dropout=0.0,
     learning_rate=1e-3,
     clipnorm=5.0,
     compile=True,
     name="translator",
+    **model_arguments,
 ):
     """Builds an encoder-decoder translator, trained with teacher forcing.
 
@@ -291,23 +284,12 @@ def build_translator(
     >>> tuple(logits.shape), tuple(attention.shape)
     ((1, 40), (1, 4))
     """
-    positive_float("learning_rate", learning_rate)
-    if clipnorm is not None:
-        positive_float("clipnorm", clipnorm)
-    model = Translator(
-        source_vocabulary_size,
-        target_vocabulary_size,
-        cell=cell,
-        units=units,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        embedding_dim=embedding_dim,
-        attention=attention,
-        attention_units=attention_units,
-        dropout=dropout,
-        name=name,
+    return build_teacher_forced(
+        build_translator,
+        Translator,
+        (source_vocabulary_size, target_vocabulary_size),
+        {**model_arguments, "name": name},
+        learning_rate=learning_rate,
+        clipnorm=clipnorm,
+        compile=compile,
     )
-    model.build()
-    if compile:
-        compile_teacher_forced(model, learning_rate=learning_rate, clipnorm=clipnorm)
-    return model

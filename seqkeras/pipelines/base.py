@@ -1,170 +1,131 @@
-"""What every task's pipeline shares: training with checkpoints, saving, export.
+"""What every task's pipeline shares: the verbs, the input rule, training,
+saving and export.
 
-A pipeline owns the preprocessing and the Keras model of one task, and turns
-raw inputs into predictions. A task subclasses `Pipeline` and fills in the
-hooks marked "Task hooks"; `fit`, `save`, `load` and `export` are written
-once here.
+A pipeline owns the preprocessing and the Keras model of one task and turns
+raw inputs into predictions. Every pipeline has the same verbs:
 
-Training is resumable: with `checkpoint_dir`, `fit` backs up the weights,
-optimizer state and epoch at the end of every epoch
-(`keras.callbacks.BackupAndRestore`), and calling `fit` again with the same
-arguments after an interruption carries on from the last finished epoch.
-The per-epoch history is appended to `history.csv` in the same folder, so
-it too survives the interruption. With validation data, the weights of the
-best validation epoch are kept and restored at the end.
+- `fit(train, validation)`: builds the preprocessing and the model on first
+  use, trains with a progress bar, keeps the best validation epoch, and
+  with `checkpoint_dir` survives an interruption
+  (`seqkeras.pipelines.training`);
+- `evaluate(data)`: a dict of scores;
+- `predict(inputs)`: raw inputs in, predictions out;
+- `save(directory)` / `load(directory)` (or `load_pipeline(directory)`);
+- `export(path)`: a SavedModel that takes raw inputs and needs only
+  TensorFlow and tensorflow-text.
+
+**One item in, one item out; a batch in, a batch out.** `predict` given one
+input (a string, one window `(input_width, features)`, one image) returns
+that input's prediction; given a batch (a list of strings, windows
+`(batch, input_width, features)`, a list of image files) it returns one
+prediction per input, as a list or an array whose first axis runs over the
+inputs. `predict(batch)[i]` equals `predict(batch[i])`, with one exception:
+sampled text (`method="sample"`) is reproducible for a seed and a batch,
+but a row's random draws depend on its place in the batch.
+
+**Batch sizes.** `fit` trains on batches of `TRAINING_BATCH_SIZE` (32,
+Keras' own default) unless told otherwise; `predict` and `evaluate` work
+through `INFERENCE_BATCH_SIZE` (256) inputs at a time, which changes their
+speed and memory but not their results (sampled text aside, see above). The
+language model is the one exception to the training default: it trains on
+the batch size it was built for (its state carries from batch to batch), and
+its `evaluate` reads a split as `streams` side by side (1 by default).
+
+A task subclasses `Pipeline` (or `GenerativePipeline`, for the tasks that
+write text) and fills in the hooks marked "Task hooks", then registers
+itself with `seqkeras.pipelines.registry.register_pipeline`.
 """
 
-import csv
-import functools
-import hashlib
+import inspect
 import json
 import pathlib
 import time
 
 import keras
-import tensorflow as tf
 
-from seqkeras import decoding
-from seqkeras._validation import non_negative_float, non_negative_int
-from seqkeras.errors import CheckpointMismatchError, InvalidInputError
+from seqkeras._validation import (
+    builder_arguments,
+    positive_int,
+    positive_int_or_none,
+)
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.ensemble import average_ensemble
+from seqkeras.pipelines import registry
+from seqkeras.pipelines.training import Checkpoints
 
-_PIPELINES = {}
-PIPELINE_FILE = "pipeline.json"
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
+TRAINING_BATCH_SIZE = 32
+INFERENCE_BATCH_SIZE = 256
 
 
 def vocabulary_fingerprint(vocabularies):
     """`{"vocabulary_sha256": ...}`: a hash of the tokens of every vocabulary
     (None entries skipped), for a checkpoint's fingerprint."""
+    import hashlib
+
     tokens = [v.tokens for v in vocabularies if v is not None]
     digest = hashlib.sha256(json.dumps(tokens).encode("utf-8")).hexdigest()
     return {"vocabulary_sha256": digest}
 
 
-def register_pipeline(cls):
-    """Class decorator: lets `load_pipeline` find `cls` by its `task`."""
-    _PIPELINES[cls.task] = cls
-    return cls
+def plain(value):
+    """`value` for JSON: tuples become lists, inside lists and dicts too."""
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
-def load_pipeline(directory):
-    """Loads any pipeline saved with `Pipeline.save` from `directory`."""
-    directory = pathlib.Path(directory)
-    info_path = directory / PIPELINE_FILE
-    if not info_path.is_file():
+def count(items):
+    """How many inputs a batch holds (a list, an array, a dense or ragged
+    tensor)."""
+    if hasattr(items, "nrows"):
+        return int(items.nrows())
+    if hasattr(items, "shape") and items.shape is not None:
+        return int(items.shape[0])
+    return len(items)
+
+
+def as_data(data, data_class, pair):
+    """`data` as a `data_class` (or built from a pair such as `(texts,
+    labels)`, named by `pair`), refused when empty."""
+    if not isinstance(data, data_class):
+        if not (isinstance(data, (tuple, list)) and len(data) == 2):
+            raise InvalidInputError(
+                f"Expected {data_class.__name__} or a {pair} pair, got "
+                f"{type(data).__name__}."
+            )
+        data = data_class(*data)
+    if len(data) == 0:
         raise InvalidInputError(
-            f"{directory} holds no saved pipeline ({PIPELINE_FILE} is missing). "
-            "Pass the folder given to `seqkeras train --out` or `Pipeline.save`."
+            f"Got an empty {data_class.__name__}: there is nothing to train or "
+            "evaluate on."
         )
-    info = json.loads(info_path.read_text())
-    return _PIPELINES[info["task"]].load(directory)
-
-
-class EncoderPreprocessing:
-    """Mixin: the task hooks for a pipeline whose preprocessing is one
-    encoder in `self.encoder` (a `TextEncoder` or `WordEncoder`), saved as
-    `preprocessing.json`. Set `encoder_class` to the encoder's class."""
-
-    encoder_class = None
-
-    def _save_preprocessing(self, directory):
-        self.encoder.save(directory / PREPROCESSING_FILE)
-
-    def _load_preprocessing(self, directory):
-        self.encoder = self.encoder_class.load(directory / PREPROCESSING_FILE)
-
-    def _preprocessing_config(self):
-        return self.encoder.get_config()
-
-    def _load_preprocessing_from(self, other):
-        self.encoder = other.encoder
-
-
-class DecodingFunctions:
-    """Mixin for pipelines that write text with `seqkeras.decoding`
-    (translation, captioning): one `tf.function` per method and options,
-    made once and kept while the model and preprocessing stay the same.
-
-    Sampling's `temperature` and `seed` reach the graph as tensors, so that
-    trying many of them traces the function only once.
-    """
-
-    @property
-    def has_attention(self):
-        """Whether the trained model attends (its outputs carry attention)."""
-        return self.model is not None and self.model.attention is not None
-
-    def _decoding_function(self, owners, method, options, make, variant=None):
-        """Returns the cached function for `method` and `options`, made by
-        `make(options)` on first use (`options` without `temperature` and
-        `seed`); with "sample", partially applied to those two.
-
-        Args:
-            owners: what the function captures (model, encoders); a change
-                of any of them empties the cache.
-            variant: anything else that tells functions apart (hashable).
-        """
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
-        if getattr(self, "_functions_for", None) != owners:
-            self._functions, self._functions_for = {}, owners
-        options = dict(options)
-        decoding.check_options(method, options)
-        runtime = {}
-        if method == "sample":
-            runtime = {
-                "temperature": non_negative_float(
-                    "temperature", options.pop("temperature", 1.0)
-                ),
-                "seed": non_negative_int("seed", options.pop("seed", 0)),
-            }
-        key = (method, variant, tuple(sorted(options.items())))
-        if key not in self._functions:
-            self._functions[key] = make(options)
-        function = self._functions[key]
-        if not runtime:
-            return function
-        return functools.partial(
-            function,
-            temperature=tf.constant(runtime["temperature"], tf.float32),
-            seed=tf.constant(runtime["seed"], tf.int64),
-        )
-
-
-def decoding_tf_function(run, input_spec, method):
-    """Wraps `run(inputs, **sampling)` in a `tf.function` whose signature is
-    `input_spec`, followed by `temperature` (float32) and `seed` (int64) for
-    "sample"."""
-    if method != "sample":
-        return tf.function(run, input_signature=[input_spec])
-
-    @tf.function(
-        input_signature=[
-            input_spec,
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed"),
-        ]
-    )
-    def sample(inputs, temperature, seed):
-        return run(inputs, temperature=temperature, seed=seed)
-
-    return sample
+    return data
 
 
 class Pipeline:
     """Base class: preprocessing + model for one task.
 
-    Subclasses set `task`, `monitor` (the validation metric that picks the
-    best epoch, and "max" or "min") and implement the task hooks; and
-    `dataset_task` when their data sets are catalogued under another task
-    name (the time-series pipelines share "series").
+    Subclasses set `task` (the task's name, see `registry`), `monitor` (the
+    validation metric that picks the best epoch, and "max" or "min"),
+    `export_signature` and `export_output` (the exported signature that
+    `predict` matches, and its output that holds the prediction), and
+    implement the task hooks.
     """
 
     task = None
-    dataset_task = None
+    task_aliases = ()
+    presets = {}  # architecture name -> builder arguments
+    builder = None  # the model builder the architectures configure
     monitor = ("val_loss", "min")
+    export_signature = "serve"
+    export_output = None
+    # Constructor arguments of earlier versions -> their current names, so
+    # that pipelines saved by them still load.
+    renamed_arguments = {}
 
     def __init__(self, *, seed=0):
         self.seed = seed
@@ -172,12 +133,22 @@ class Pipeline:
         self.history = {}
         self.train_seconds = 0.0
         self.train_examples = 0
+        self._functions, self._functions_for = {}, None
 
     # === Task hooks ===
 
     def get_config(self):
-        """Constructor arguments, JSON-serialisable."""
-        return {"seed": self.seed}
+        """The constructor's arguments, JSON-serialisable: each read from the
+        attribute of the same name, then the builder arguments
+        (`model_kwargs`)."""
+        parameters = inspect.signature(type(self).__init__).parameters.values()
+        kinds = (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        )
+        names = [p.name for p in parameters if p.name != "self" and p.kind in kinds]
+        config = {name: plain(getattr(self, name)) for name in names}
+        return {**config, **plain(getattr(self, "model_kwargs", {}))}
 
     def _adapt(self, train):
         """Fits the preprocessing (vocabulary, ...) on the training data."""
@@ -201,19 +172,75 @@ class Pipeline:
         """A `tf.data.Dataset` of `(inputs, targets)` batches; and its size."""
         raise NotImplementedError
 
+    def _batch_of(self, inputs):
+        """`(single, batch)`: whether `inputs` is one input, and the inputs
+        as a batch the task's `_predict_batch` takes."""
+        raise NotImplementedError
+
+    def _predict_batch(self, batch, *, batch_size, verbose, **options):
+        """Predictions for a batch: a list or an array, one row per input."""
+        raise NotImplementedError
+
     def _save_preprocessing(self, directory):
         raise NotImplementedError
 
     def _load_preprocessing(self, directory):
         raise NotImplementedError
 
-    def _add_endpoints(self, archive):
-        """Adds the raw-input signatures to a `keras.export.ExportArchive`."""
+    def _preprocessing_config(self):
+        """What members of an ensemble must share (JSON-serialisable)."""
         raise NotImplementedError
+
+    def _load_preprocessing_from(self, other):
+        """Shares `other`'s fitted preprocessing."""
+        raise NotImplementedError
+
+    def _function_owners(self):
+        """What the compiled functions capture: a change of any of these
+        (compared by identity) makes them again."""
+        return (self.model,)
+
+    def _endpoints(self):
+        """The exported signatures: a dict of name -> `tf.function`."""
+        raise NotImplementedError
+
+    def _trackables(self):
+        """Objects the exported graph reads besides the model (encoders)."""
+        return []
 
     def _exported_model(self):
         """The Keras model the export serves (the trained one by default)."""
         return self.model
+
+    def export_arguments(self):
+        """The arguments, besides the inputs, with which the exported
+        `export_signature` gives what `predict(inputs)` gives with its
+        defaults (a dict of JSON values; empty for most tasks)."""
+        return {}
+
+    # === Arguments ===
+
+    def _model_arguments(self, builder, given, exclude):
+        """Checks the builder arguments a user passed to the constructor."""
+        for old, new in self.renamed_arguments.items():
+            if old in given:
+                raise InvalidArgumentError(
+                    f"{type(self).__name__} takes `{new}`, not `{old}` (renamed "
+                    f"so that every pipeline names its preset the same way): pass "
+                    f"{new}={given[old]!r}."
+                )
+        return builder_arguments(builder, given, exclude=exclude)
+
+    @classmethod
+    def _current_config(cls, config):
+        """A saved config with the arguments of earlier versions renamed."""
+        return {cls.renamed_arguments.get(k, k): v for k, v in config.items()}
+
+    @staticmethod
+    def _inference_batch_size(batch_size):
+        if batch_size is None:
+            return INFERENCE_BATCH_SIZE
+        return positive_int("batch_size", batch_size)
 
     # === Training ===
 
@@ -223,7 +250,7 @@ class Pipeline:
         validation=None,
         *,
         epochs=5,
-        batch_size=32,
+        batch_size=None,
         checkpoint_dir=None,
         log_dir=None,
         restore_best=True,
@@ -237,7 +264,7 @@ class Pipeline:
             validation: validation data, or None.
             epochs: the total number of epochs (a resumed run does only the
                 missing ones).
-            batch_size: examples per batch.
+            batch_size: examples per batch (default `TRAINING_BATCH_SIZE`).
             checkpoint_dir: folder for the resumable backup, the best weights
                 and `history.csv`; None trains without checkpoints.
             log_dir: folder for TensorBoard scalars; None writes none.
@@ -249,6 +276,7 @@ class Pipeline:
         Returns:
             The history: a dict of per-epoch lists (`loss`, `accuracy`, ...).
         """
+        batch_size = positive_int("batch_size", batch_size or TRAINING_BATCH_SIZE)
         keras.utils.set_random_seed(self.seed)
         if not self._is_adapted():
             self._adapt(train)
@@ -258,35 +286,15 @@ class Pipeline:
         val_ds = None
         if validation is not None:
             val_ds, _ = self._dataset(validation, batch_size=batch_size, training=False)
-
-        all_callbacks = [*self._fit_callbacks(validation), *callbacks]
-        csv_path = best_path = None
-        if checkpoint_dir is not None:
-            checkpoint_dir = pathlib.Path(checkpoint_dir)
-            self._claim_checkpoint_dir(checkpoint_dir)
-            backup_dir = checkpoint_dir / "backup"
-            csv_path = checkpoint_dir / "history.csv"
-            _truncate_history(csv_path, _backed_up_epochs(backup_dir))
-            all_callbacks += [
-                keras.callbacks.BackupAndRestore(str(backup_dir)),
-                keras.callbacks.CSVLogger(str(csv_path), append=True),
-            ]
-            if val_ds is not None and restore_best:
-                best_path = checkpoint_dir / "best.weights.h5"
-                all_callbacks.append(self._best_checkpoint(best_path, csv_path))
+        checkpoints = Checkpoints(checkpoint_dir, self.monitor, self._fingerprint())
+        keep_best = val_ds is not None and restore_best
+        all_callbacks = [
+            *self._fit_callbacks(validation),
+            *callbacks,
+            *checkpoints.callbacks(epochs=epochs, keep_best=keep_best),
+        ]
         if log_dir is not None:
             all_callbacks.append(keras.callbacks.TensorBoard(str(log_dir)))
-        if val_ds is not None and restore_best and best_path is None:
-            # Without a checkpoint folder the best weights are kept in memory.
-            monitor, mode = self.monitor
-            all_callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor,
-                    mode=mode,
-                    patience=epochs,
-                    restore_best_weights=True,
-                )
-            )
 
         start = time.perf_counter()
         result = self.model.fit(
@@ -297,14 +305,12 @@ class Pipeline:
             callbacks=all_callbacks,
             verbose=verbose,
         )
-        seconds = time.perf_counter() - start
-        epochs_run = len(result.epoch)
-        self.train_seconds += seconds
-        self.train_examples += num_train * epochs_run
-        if best_path is not None and best_path.exists():
-            self.model.load_weights(str(best_path))
-        if csv_path is not None:
-            self.history = _read_history(csv_path)
+        self.train_seconds += time.perf_counter() - start
+        self.train_examples += num_train * len(result.epoch)
+        checkpoints.restore_best(self.model)
+        history = checkpoints.history()
+        if history is not None:
+            self.history = history
         else:
             for key, values in result.history.items():
                 self.history.setdefault(key, []).extend(float(v) for v in values)
@@ -316,39 +322,86 @@ class Pipeline:
         included), over all calls."""
         return self.train_examples / self.train_seconds if self.train_seconds else 0.0
 
-    def _claim_checkpoint_dir(self, checkpoint_dir):
-        """Refuses to resume a checkpoint written by a different set-up."""
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        path = checkpoint_dir / "setup.json"
-        fingerprint = json.loads(json.dumps(self._fingerprint()))
-        if path.exists():
-            if json.loads(path.read_text()) != fingerprint:
-                raise CheckpointMismatchError(
-                    f"The checkpoint in {checkpoint_dir} was written by a different "
-                    "set-up (model, preprocessing or vocabulary differ), so it "
-                    "cannot be resumed. Use another folder, or delete this one "
-                    "to start again."
-                )
-        else:
-            path.write_text(json.dumps(fingerprint, indent=1))
+    # === Prediction ===
 
-    def _best_checkpoint(self, best_path, csv_path):
-        monitor, mode = self.monitor
-        previous = _read_history(csv_path).get(monitor, [])
-        best = (max if mode == "max" else min)(previous) if previous else None
-        return keras.callbacks.ModelCheckpoint(
-            str(best_path),
-            monitor=monitor,
-            mode=mode,
-            save_best_only=True,
-            save_weights_only=True,
-            initial_value_threshold=best,
-            verbose=0,
+    def predict(self, inputs, *, batch_size=None, verbose=0, **options):
+        """Predictions for raw inputs: one input in, one prediction out; a
+        batch in, one prediction per input out (see the module docstring).
+
+        Args:
+            inputs: one raw input or a batch of them (the task's type).
+            batch_size: inputs per batch (default `INFERENCE_BATCH_SIZE`).
+            verbose: 1 shows a progress bar.
+            **options: the task's prediction options, if it has any.
+        """
+        self._require_model()
+        single, batch = self._batch_of(inputs)
+        outputs = self._predict_batch(
+            batch,
+            batch_size=self._inference_batch_size(batch_size),
+            verbose=verbose,
+            **options,
+        )
+        return outputs[0] if single else outputs
+
+    def _require_model(self):
+        if self.model is None:
+            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
+
+    def _text_options(self, max_vocabulary_size, min_count, max_length, lowercase):
+        """Checks and sets the vocabulary and text settings that the text
+        pipelines share."""
+        self.max_vocabulary_size = positive_int_or_none(
+            "max_vocabulary_size", max_vocabulary_size
+        )
+        self.min_count = positive_int("min_count", min_count)
+        self.max_length = positive_int("max_length", max_length)
+        self.lowercase = bool(lowercase)
+
+    def _adapt_encoder(self, encoder, texts):
+        """Builds `encoder`'s vocabulary from training texts, with the
+        pipeline's `max_vocabulary_size` and `min_count`."""
+        encoder.adapt(
+            texts, max_size=self.max_vocabulary_size, min_count=self.min_count
         )
 
-    def _preprocessing_config(self):
-        """What members of an ensemble must share (JSON-serialisable)."""
-        raise NotImplementedError
+    def _sequence_batches(self, ids, labels=None, *, batch_size, training, **kw):
+        """`batching.sequence_dataset` of `ids` (and `labels`): shuffled and,
+        if the pipeline buckets, bucketed by length in training."""
+        from seqkeras.pipelines.batching import sequence_dataset
+
+        bucketing = training and getattr(self, "bucketing", False)
+        return sequence_dataset(
+            ids,
+            labels,
+            batch_size=batch_size,
+            shuffle=training,
+            bucketing=bucketing,
+            seed=self.seed,
+            **kw,
+        )
+
+    def _batches(self, items, batch_size, verbose=0):
+        """Slices of `batch_size` inputs, with a progress bar if `verbose`."""
+        n = count(items)
+        progress = keras.utils.Progbar(n) if verbose and n else None
+        for start in range(0, n, batch_size):
+            yield items[start : start + batch_size]
+            if progress:
+                progress.update(min(start + batch_size, n))
+
+    def _compiled(self, key, make):
+        """The compiled function cached under `key`, made by `make()` on
+        first use; the cache empties when the model or preprocessing change
+        (`_function_owners`)."""
+        owners = self._function_owners()
+        if self._functions_for is None or any(
+            a is not b for a, b in zip(owners, self._functions_for, strict=True)
+        ):
+            self._functions, self._functions_for = {}, owners
+        if key not in self._functions:
+            self._functions[key] = make()
+        return self._functions[key]
 
     # === Ensembles ===
 
@@ -375,8 +428,8 @@ class Pipeline:
         >>> for member in members:
         ...     _ = member.fit(data.train, epochs=1, verbose=0)
         >>> ensemble = SentimentPipeline.average(members)
-        >>> mean = (members[0].predict(["Great!"]) + members[1].predict(["Great!"])) / 2
-        >>> bool(np.allclose(ensemble.predict(["Great!"]), mean, atol=1e-6))
+        >>> mean = (members[0].predict("Great!") + members[1].predict("Great!")) / 2
+        >>> bool(np.allclose(ensemble.predict("Great!"), mean, atol=1e-6))
         True
         """
         pipelines = list(pipelines)
@@ -403,10 +456,6 @@ class Pipeline:
         ensemble.train_examples = sum(p.train_examples for p in pipelines)
         return ensemble
 
-    def _load_preprocessing_from(self, other):
-        """Shares `other`'s fitted preprocessing."""
-        raise NotImplementedError
-
     # === Saving ===
 
     def save(self, directory):
@@ -424,18 +473,19 @@ class Pipeline:
             "train_seconds": self.train_seconds,
             "train_examples": self.train_examples,
         }
-        (directory / PIPELINE_FILE).write_text(json.dumps(info, indent=1))
+        (directory / registry.PIPELINE_FILE).write_text(json.dumps(info, indent=1))
 
     @classmethod
     def load(cls, directory):
         """Loads a pipeline written by `save`."""
         directory = pathlib.Path(directory)
-        info = json.loads((directory / PIPELINE_FILE).read_text())
+        info = registry.read_info(directory)
         if info["task"] != cls.task:
             raise InvalidInputError(
-                f"{directory} holds a {info['task']!r} pipeline, not {cls.task!r}."
+                f"{directory} holds a {info['task']!r} pipeline, not {cls.task!r}: "
+                "load it with seqkeras.pipelines.load_pipeline."
             )
-        pipeline = cls(**info["config"])
+        pipeline = cls(**cls._current_config(info["config"]))
         pipeline._load_preprocessing(directory)
         pipeline.model = keras.saving.load_model(directory / MODEL_FILE)
         pipeline.history = info.get("history", {})
@@ -457,7 +507,10 @@ class Pipeline:
 
         archive = keras.export.ExportArchive()
         archive.track(self._exported_model())
-        self._add_endpoints(archive)
+        for trackable in self._trackables():
+            archive.track(trackable)
+        for name, function in self._endpoints().items():
+            archive.add_endpoint(name, function)
         logger = tf.get_logger()  # TF logs "Assets written to ..." at INFO
         level = logger.level
         logger.setLevel("INFO" if verbose else "WARNING")
@@ -468,42 +521,35 @@ class Pipeline:
         return pathlib.Path(path)
 
 
-def _backed_up_epochs(backup_dir):
-    path = pathlib.Path(backup_dir) / "training_metadata.json"
-    if not path.exists():
-        return None
-    # BackupAndRestore records the number of finished epochs.
-    return int(json.loads(path.read_text())["epoch"])
+class EncoderPreprocessing:
+    """Mixin: the task hooks for a pipeline whose preprocessing is one
+    encoder in `self.encoder` (a `TextEncoder` or `WordEncoder`), saved as
+    `preprocessing.json`. Set `encoder_class` to the encoder's class."""
 
+    encoder_class = None
 
-def _truncate_history(csv_path, epochs):
-    """Keeps the first `epochs` rows of `history.csv` (all rows if None).
+    def _save_preprocessing(self, directory):
+        self.encoder.save(directory / PREPROCESSING_FILE)
 
-    An interruption between the history row and the backup of an epoch must
-    not leave a row for an epoch that will be trained again.
-    """
-    if epochs is None or not csv_path.exists():
-        return
-    with open(csv_path, newline="") as f:
-        rows = list(csv.reader(f))
-    if len(rows) - 1 > epochs:
-        with open(csv_path, "w", newline="") as f:
-            csv.writer(f).writerows(rows[: epochs + 1])
+    def _load_preprocessing(self, directory):
+        self.encoder = self.encoder_class.load(directory / PREPROCESSING_FILE)
 
+    def _preprocessing_config(self):
+        return self.encoder.get_config()
 
-def _read_history(csv_path):
-    """Reads `history.csv` into a dict of per-epoch lists (without `epoch`).
+    def _load_preprocessing_from(self, other):
+        self.encoder = other.encoder
 
-    Keras' CSVLogger writes `val_*` columns even without validation data,
-    filled with "NA"; those columns are left out.
-    """
-    if not pathlib.Path(csv_path).exists():
-        return {}
-    with open(csv_path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
-    return {
-        k: [float("nan") if row[k] == "NA" else float(row[k]) for row in rows]
-        for k in keys
-        if any(row[k] != "NA" for row in rows)
-    }
+    def _is_adapted(self):
+        return self.encoder.vocabulary is not None
+
+    def _function_owners(self):
+        return (self.model, self.encoder)
+
+    def _trackables(self):
+        return [self.encoder]
+
+    def _fingerprint(self):
+        vocabularies = [self.encoder.vocabulary]
+        vocabularies.append(getattr(self.encoder, "char_vocabulary", None))
+        return {**super()._fingerprint(), **vocabulary_fingerprint(vocabularies)}

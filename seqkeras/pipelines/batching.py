@@ -19,6 +19,17 @@ import tensorflow as tf
 from seqkeras._validation import positive_int
 
 
+def encode_texts(encoder, texts, chunk=8192):
+    """Token ids of all `texts` (strings) as one ragged tensor, encoded
+    `chunk` texts at a time to bound memory."""
+    from seqkeras.text.encoder import as_text_batch
+
+    texts = as_text_batch(list(texts))
+    n = int(texts.shape[0])
+    parts = [encoder.encode(texts[i : i + chunk]) for i in range(0, n, chunk)]
+    return tf.concat(parts, axis=0)
+
+
 def sequence_dataset(
     ids,
     labels=None,

@@ -2,18 +2,18 @@
 
 import numpy as np
 
-from seqkeras._validation import builder_arguments, one_of, positive_int
+from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.forecasting import (
     build_baseline_forecaster,
     build_forecaster,
     build_linear_forecaster,
 )
-from seqkeras.pipelines.base import register_pipeline
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.pipelines.series import WindowPipeline
 from seqkeras.pipelines.windowing import WindowSpec
 
-# The model names of `seqkeras train forecast --model NAME`.
+# The architectures of `seqkeras train forecasting --architecture NAME`.
 PRESETS = {
     "persistence": {"baseline": "persistence"},
     "baseline": {"baseline": "persistence"},
@@ -47,7 +47,7 @@ class ForecastingPipeline(WindowPipeline):
     take raw windows and return forecasts in original units.
 
     Args:
-        model: "persistence" (alias "baseline") and "repeat" (no training),
+        architecture: "persistence" (alias "baseline") and "repeat" (no training),
             "linear", "rnn", "gru", "lstm", "bilstm" (direct multi-step) or
             "autoregressive" (an LSTM fed its own predictions).
         input_width: steps per window.
@@ -67,16 +67,21 @@ class ForecastingPipeline(WindowPipeline):
     >>> pipeline = ForecastingPipeline("gru", input_width=24, horizon=6, units=8)
     >>> _ = pipeline.fit(train[:2000], epochs=1, verbose=0)
     >>> window = test.values[:24]  # (24 hours, 1 feature) in degrees F
-    >>> pipeline.predict(window).shape  # (windows, horizon, targets)
+    >>> pipeline.predict(window).shape  # one window: (horizon, targets)
+    (6, 1)
+    >>> pipeline.predict(test.values[None, :24]).shape  # a batch of windows
     (1, 6, 1)
     """
 
-    task = "forecast"
-    monitor = ("val_loss", "min")
+    task = "forecasting"
+    presets = PRESETS
+    builder = staticmethod(build_forecaster)
+    task_aliases = ("forecast",)
+    export_output = "forecast"
 
     def __init__(
         self,
-        model="lstm",
+        architecture="lstm",
         *,
         input_width=24,
         horizon=1,
@@ -87,35 +92,18 @@ class ForecastingPipeline(WindowPipeline):
         seed=0,
         **model_kwargs,
     ):
-        super().__init__(
-            input_width=input_width,
-            feature_columns=feature_columns,
-            stride=stride,
-            seed=seed,
-        )
-        self.model_name = one_of("model", model, PRESETS)
+        super().__init__(input_width, feature_columns, stride, seed)
+        self.architecture = one_of("architecture", architecture, PRESETS)
         self.horizon = positive_int("horizon", horizon)
         self.target_columns = None if target_columns is None else tuple(target_columns)
         self.period = None if period is None else positive_int("period", period)
-        self.model_kwargs = builder_arguments(
-            build_forecaster, model_kwargs, exclude=BUILDER_DECIDES
+        self.model_kwargs = self._model_arguments(
+            build_forecaster, model_kwargs, BUILDER_DECIDES
         )
-
-    def get_config(self):
-        return {
-            "model": self.model_name,
-            **super().get_config(),
-            "horizon": self.horizon,
-            "target_columns": None
-            if self.target_columns is None
-            else list(self.target_columns),
-            "period": self.period,
-            **self.model_kwargs,
-        }
 
     @property
     def is_baseline(self):
-        return "baseline" in PRESETS[self.model_name]
+        return "baseline" in PRESETS[self.architecture]
 
     # === Data ===
 
@@ -140,7 +128,7 @@ class ForecastingPipeline(WindowPipeline):
         missing = [c for c in self.target_columns if c not in self.feature_columns]
         if missing:
             raise InvalidArgumentError(
-                f"The {self.model_name} model predicts from the targets' own past, "
+                f"The {self.architecture} model predicts from the targets' own past, "
                 f"but target(s) {missing} are not among the features "
                 f"{list(self.feature_columns)}: add them to feature_columns."
             )
@@ -149,7 +137,7 @@ class ForecastingPipeline(WindowPipeline):
     # === Task hooks ===
 
     def _build_model(self):
-        preset = PRESETS[self.model_name]
+        preset = PRESETS[self.architecture]
         shape = (self.input_width, self.num_features)
         if self.is_baseline:
             return build_baseline_forecaster(
@@ -204,20 +192,25 @@ class ForecastingPipeline(WindowPipeline):
     def _serving_outputs(self, outputs):
         return {"forecast": outputs}  # (batch, horizon, targets), original units
 
-    def predict(self, windows, *, batch_size=256):
+    def _output_shape(self):
+        return (self.horizon, len(self.target_columns))
+
+    def predict(self, windows, *, batch_size=None, verbose=0):
         """Forecasts for raw windows.
 
         Args:
-            windows: `(batch, input_width, features)` (or one window,
-                `(input_width, features)`) in the series' units.
-            batch_size: windows per batch.
+            windows: one window `(input_width, features)`, or a batch
+                `(batch, input_width, features)`, in the series' units.
+            batch_size: windows per batch (default 256).
+            verbose: 1 shows a progress bar.
 
         Returns:
-            `(batch, horizon, targets)` forecasts in original units.
+            `(horizon, targets)` for one window, `(batch, horizon, targets)`
+            for a batch, in original units.
         """
-        return self._run(windows, batch_size, "forecast")
+        return super().predict(windows, batch_size=batch_size, verbose=verbose)
 
-    def evaluate(self, series, *, batch_size=256):
+    def evaluate(self, series, *, batch_size=None, verbose=0):
         """Errors in original units over every window of `series`.
 
         Returns:
@@ -226,9 +219,10 @@ class ForecastingPipeline(WindowPipeline):
             `mae_per_target` (by column name) and `num_windows`.
         """
         inputs, labels = self.windows(series)
-        errors = self.predict(inputs, batch_size=batch_size) - labels
-        if not len(errors):
+        if not len(inputs):
             raise InvalidInputError("The series has no complete window to evaluate.")
+        forecasts = self.predict(inputs, batch_size=batch_size, verbose=verbose)
+        errors = forecasts - labels
         absolute, squared = np.abs(errors), errors**2
         return {
             "mae": float(absolute.mean()),

@@ -12,38 +12,34 @@ a single stream with the state carried from its first token to its last
 For scoring and generation the pipeline runs a stateless copy of the model
 with the same weights: `score` gives each sentence's log-probability
 `log P(its words and [END] | [END] [START])` and its per-token perplexity;
-`generate` reads a prompt and continues it with `seqkeras.decoding` (greedy,
-sampling with temperature and top-k, beam search), stopping at `[END]` for
-word models.
+`predict` (or its alias `generate`) reads a prompt and continues it with
+`seqkeras.decoding` (greedy, sampling with temperature and top-k, beam
+search; the shared `GenerativePipeline`), stopping at `[END]` for word
+models.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import decoding
 from seqkeras._validation import (
-    builder_arguments,
-    non_negative_int,
     one_of,
     positive_float,
     positive_int,
+    positive_int_or_none,
 )
 from seqkeras.datasets.language import LEVELS, TextStream
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.language import (
-    CONFIGS,
+    PRESETS,
     build_language_model,
     initial_states,
     reset_states,
     step_function,
 )
-from seqkeras.pipelines.base import (
-    EncoderPreprocessing,
-    Pipeline,
-    register_pipeline,
-    vocabulary_fingerprint,
-)
+from seqkeras.pipelines.base import EncoderPreprocessing
+from seqkeras.pipelines.generative import GenerativePipeline
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vocabulary import END, START, UNK, Vocabulary
@@ -51,8 +47,6 @@ from seqkeras.text.words import WordEncoder
 
 # Builder arguments the pipeline sets itself.
 BUILDER_DECIDES = {"vocabulary_size", "batch_size", "compile", "seed"}
-# Methods of `generate`: "top_k" is sampling restricted to the k likeliest.
-METHODS = ("greedy", "sample", "top_k", "beam")
 
 
 class _ResetStates(keras.callbacks.Callback):
@@ -66,16 +60,22 @@ class _ResetStates(keras.callbacks.Callback):
 
 
 @register_pipeline
-class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
+class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
     """A word- or character-level RNN language model for raw text.
 
+    `predict(prompt)` continues a prompt (one string -> one string, a list
+    -> a list), sampling by default; `generate` is the same under the
+    task's own verb.
+
     Args:
+        architecture: a cell with the builder's default sizes ("lstm",
+            "gru", "rnn", "peephole-lstm", "simplified-gru"), or a set-up
+            from `seqkeras.models.language.CONFIGS` ("small": Zaremba et
+            al.'s PTB set-up; "course": the course's model), which also sets
+            `num_steps`, `batch_size` and the learning-rate decay; explicit
+            arguments override it.
         level: "word" (sentences of words split on white space, each wrapped
             in `[START]` ... `[END]`) or "char" (the text's characters).
-        config: None, or a name in `seqkeras.models.language.CONFIGS`
-            ("small": Zaremba et al.'s PTB set-up; "course": the course's
-            model), which sets the model, `num_steps`, `batch_size` and the
-            learning-rate decay; explicit arguments override it.
         num_steps: the TBPTT window, in tokens.
         batch_size: streams read side by side (fixed: the model is stateful).
         max_vocabulary_size: the most tokens to keep, reserved ones included.
@@ -90,15 +90,23 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
             `learning_rate`, `clipnorm`, ...).
     """
 
-    task = "language"
+    task = "language-model"
+    presets = PRESETS
+    builder = staticmethod(build_language_model)
+    task_aliases = ("lm", "language")
     encoder_class = WordEncoder
     monitor = ("val_perplexity", "min")
+    default_method = "sample"
+    export_signature = "generate"
+    export_output = "text"
+    renamed_arguments = {"config": "architecture"}
+    max_length = 50  # tokens generated unless told otherwise
 
     def __init__(
         self,
+        architecture="lstm",
         *,
         level="word",
-        config=None,
         num_steps=None,
         batch_size=None,
         max_vocabulary_size=None,
@@ -111,18 +119,16 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
     ):
         super().__init__(seed=seed)
         self.level = one_of("level", level, LEVELS)
-        preset = CONFIGS[one_of("config", config, CONFIGS)] if config else {}
-        self.config = config
+        self.architecture = one_of("architecture", architecture, PRESETS)
+        preset = PRESETS[architecture]
         self.num_steps = positive_int(
             "num_steps", num_steps or preset.get("num_steps", 20)
         )
         self.batch_size = positive_int(
             "batch_size", batch_size or preset.get("batch_size", 20)
         )
-        self.max_vocabulary_size = (
-            None
-            if max_vocabulary_size is None
-            else positive_int("max_vocabulary_size", max_vocabulary_size)
+        self.max_vocabulary_size = positive_int_or_none(
+            "max_vocabulary_size", max_vocabulary_size
         )
         self.min_count = positive_int("min_count", min_count)
         self.lowercase = bool(lowercase)
@@ -135,30 +141,22 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
         self.decay = positive_float(
             "decay", decay if decay is not None else preset.get("decay", 0.5)
         )
-        self.model_kwargs = builder_arguments(
+        self.model_kwargs = self._model_arguments(
             build_language_model,
             {**preset.get("model", {}), **model_kwargs},
-            exclude=BUILDER_DECIDES,
+            BUILDER_DECIDES,
         )
         self.encoder = WordEncoder(lowercase=lowercase, digits_to_zero=False)
         self._inference = None
 
-    # === Task hooks ===
+    @classmethod
+    def _current_config(cls, config):
+        config = super()._current_config(config)
+        if config.get("architecture") is None:  # saved without a config
+            config["architecture"] = "lstm"
+        return config
 
-    def get_config(self):
-        return {
-            "level": self.level,
-            "config": self.config,
-            "num_steps": self.num_steps,
-            "batch_size": self.batch_size,
-            "max_vocabulary_size": self.max_vocabulary_size,
-            "min_count": self.min_count,
-            "lowercase": self.lowercase,
-            "decay_after": self.decay_after,
-            "decay": self.decay,
-            "seed": self.seed,
-            **self.model_kwargs,
-        }
+    # === Task hooks ===
 
     def _check_stream(self, data, name="data"):
         if not isinstance(data, TextStream):
@@ -197,9 +195,6 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
             return stream.tokens()
         return [word for sentence in stream.units for word in sentence]
 
-    def _is_adapted(self):
-        return self.encoder.vocabulary is not None
-
     @property
     def vocabulary(self):
         return self.encoder.vocabulary
@@ -226,9 +221,6 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
 
             callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
         return callbacks
-
-    def _fingerprint(self):
-        return {**super()._fingerprint(), **vocabulary_fingerprint([self.vocabulary])}
 
     def stream_ids(self, stream):
         """The ids of a whole `TextStream`, `[START]` / `[END]` included."""
@@ -284,10 +276,6 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
 
     # === Models with other batch sizes ===
 
-    def _require_model(self):
-        if self.model is None:
-            raise InvalidInputError("The pipeline is not trained: call `fit` first.")
-
     def _twin(self, batch_size):
         """A model with the trained weights: stateful for `batch_size` rows,
         or stateless for None."""
@@ -309,28 +297,30 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
 
     # === Evaluation ===
 
-    def evaluate(self, data, *, batch_size=1, verbose=0):
+    def evaluate(self, data, *, streams=1, verbose=0):
         """Perplexity of a split, the state carried through it.
 
         Args:
             data: a `TextStream` (for example `corpus.test`).
-            batch_size: streams read side by side; 1 (the default) reads the
-                split from its first token to its last with one carried
-                state, as published perplexities are computed.
+            streams: pieces the split is cut into and read side by side
+                (each from a zero state, so this changes the result, unlike
+                a batch size); 1, the default, reads the split from its
+                first token to its last with one carried state, as published
+                perplexities are computed.
             verbose: Keras' verbosity.
 
         Returns:
             A dict: `perplexity`, `cross_entropy` (nats per predicted token),
             `bits_per_token` and `tokens` (how many were predicted).
         """
-        model = self._twin(positive_int("batch_size", batch_size))
-        x, y, w = self._windows(data, batch_size, training=False)
+        model = self._twin(positive_int("streams", streams))
+        x, y, w = self._windows(data, streams, training=False)
         reset_states(model)
         result = model.evaluate(
             x,
             y,
             sample_weight=w,
-            batch_size=batch_size,
+            batch_size=streams,
             verbose=verbose,
             return_dict=True,
         )
@@ -363,20 +353,20 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
             return [Vocabulary.end_id, Vocabulary.start_id]
         return [self.vocabulary.token_to_id("\n")]
 
-    def _functions_for_model(self):
-        """The cache of traced functions, emptied when the model changes."""
-        model = self.inference_model()
-        if getattr(self, "_functions_owner", None) is not model:
-            self._functions, self._functions_owner = {}, model
-        return model, self._functions
+    def _function_owners(self):
+        # The compiled functions read a stateless twin of the model, given
+        # the current weights on every call.
+        return (self.inference_model(), self.encoder)
 
     def score_function(self):
         """The `tf.function` behind `score` and the exported `score`
         signature: `(batch,)` strings -> dict of `log_probability`,
         `tokens` and `perplexity`, each `(batch,)`."""
-        model, functions = self._functions_for_model()
-        if "score" in functions:
-            return functions["score"]
+        self._require_model()
+        return self._compiled("score", self._make_score_function)
+
+    def _make_score_function(self):
+        model = self._inference[1]
         context_ids, word_level = self._context_ids(), self.level == "word"
         skip = len(context_ids) - 1  # outputs before the first predicted token
 
@@ -404,10 +394,9 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
                 "perplexity": tf.exp(-log_probability / counted),
             }
 
-        functions["score"] = score
         return score
 
-    def score(self, texts, *, batch_size=64):
+    def score(self, texts, *, batch_size=None):
         """How probable the model finds each text.
 
         At word level a text is a sentence: its words and `[END]`, read after
@@ -416,26 +405,33 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
         characters, read after a newline (the start of a line).
 
         Args:
-            texts: raw strings.
-            batch_size: texts scored at a time.
+            texts: one string, or a list of strings.
+            batch_size: texts scored at a time (default 256).
 
         Returns:
-            A dict of NumPy arrays, one entry per text: `log_probability`
-            (natural log of the text's probability), `tokens` (how many
-            were predicted) and `perplexity` (exp of minus the mean
-            log-probability per token).
+            A dict: `log_probability` (natural log of the text's
+            probability), `tokens` (how many were predicted) and
+            `perplexity` (exp of minus the mean log-probability per token);
+            numbers for one text, NumPy arrays with one entry per text for a
+            list.
         """
         self._require_model()
-        texts = as_text_batch(texts)
+        single, texts = self._batch_of(texts)
         function = self.score_function()
         parts = [
-            function(texts[start : start + batch_size])
-            for start in range(0, int(texts.shape[0]), batch_size)
+            function(batch)
+            for batch in self._batches(texts, self._inference_batch_size(batch_size))
         ]
-        return {
-            key: np.concatenate([part[key].numpy() for part in parts])
-            for key in ("log_probability", "tokens", "perplexity")
+        keys = ("log_probability", "tokens", "perplexity")
+        scores = {
+            key: np.concatenate([part[key].numpy() for part in parts] or [[]])
+            for key in keys
         }
+        return (
+            {key: value[0].item() for key, value in scores.items()}
+            if single
+            else scores
+        )
 
     def _prime(self, model, step, texts):
         """Reads the prompts; returns the last token of each and the states
@@ -460,102 +456,6 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
         _, states = tf.while_loop(lambda t, _: t < width - 1, body, (0, states))
         return padded[:, -1], states
 
-    def generation_function(self, method="sample", **options):
-        """The `tf.function` behind `generate` (and, for "sample", the
-        exported `generate` signature).
-
-        It takes `(batch,)` prompt strings, `max_length` (int32), and for
-        "sample" `temperature` (float32; 0 or below means greedy) and `seed`
-        (int64); returns a dict: `text` `(batch,)` strings (the continuation
-        without the prompt), `scores` (its log-probability) and `lengths`.
-
-        Args:
-            method: "greedy", "sample" or "beam".
-            **options: fixed options of the search (`top_k`, `beam_width`,
-                `length_penalty`).
-        """
-        model, functions = self._functions_for_model()
-        decoding.check_options(method, options)
-        key = (method, tuple(sorted(options.items())))
-        if key in functions:
-            return functions[key]
-        step = decoding.forbid_tokens(step_function(model), self._forbidden_ids())
-        vocabulary = tf.constant(self.vocabulary.tokens)
-        word_level = self.level == "word"
-        separator = " " if word_level else ""
-
-        def finish(decoded):
-            tokens, lengths = decoded.tokens, decoded.lengths
-            if word_level:  # [END] is not part of the text
-                last = tf.gather(tokens, tf.maximum(lengths - 1, 0), batch_dims=1)
-                lengths = lengths - tf.cast(tf.equal(last, Vocabulary.end_id), tf.int32)
-            words = tf.gather(
-                vocabulary, tf.RaggedTensor.from_tensor(tokens, lengths=lengths)
-            )
-            return {
-                "text": tf.strings.reduce_join(words, axis=1, separator=separator),
-                "scores": decoded.scores,
-                "lengths": lengths,
-            }
-
-        def search(name, start, states, max_length, **sampling):
-            # The fixed options belong to `method`; the greedy branch of
-            # "sample" (temperature 0) takes none.
-            fixed = options if name == method else {}
-            return decoding.decode(
-                step,
-                start,
-                states,
-                method=name,
-                end_id=Vocabulary.end_id,
-                max_length=max_length,
-                **fixed,
-                **sampling,
-            )
-
-        prompts_spec = tf.TensorSpec([None], tf.string, name="prompts")
-        length_spec = tf.TensorSpec([], tf.int32, name="max_length")
-        if method == "sample":
-
-            @tf.function(
-                input_signature=[
-                    prompts_spec,
-                    length_spec,
-                    tf.TensorSpec([], tf.float32, name="temperature"),
-                    tf.TensorSpec([], tf.int64, name="seed"),
-                ]
-            )
-            def generate(prompts, max_length, temperature, seed):
-                start, states = self._prime(model, step, prompts)
-
-                def sampled():
-                    return finish(
-                        search(
-                            "sample",
-                            start,
-                            states,
-                            max_length,
-                            temperature=tf.maximum(temperature, 1e-6),
-                            seed=seed,
-                        )
-                    )
-
-                def greedy():
-                    return finish(search("greedy", start, states, max_length))
-
-                # Only the chosen search runs.
-                return tf.cond(temperature > 0, sampled, greedy)
-
-        else:
-
-            @tf.function(input_signature=[prompts_spec, length_spec])
-            def generate(prompts, max_length):
-                start, states = self._prime(model, step, prompts)
-                return finish(search(method, start, states, max_length))
-
-        functions[key] = generate
-        return generate
-
     def _forbidden_ids(self):
         """Never generated: padding, [START], [UNK]; and [END] at character
         level, where a text does not end by itself (the search writes
@@ -563,66 +463,55 @@ class LanguageModelPipeline(EncoderPreprocessing, Pipeline):
         forbidden = [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id]
         return forbidden + ([Vocabulary.end_id] if self.level == "char" else [])
 
-    def generate(
-        self,
-        prompt="",
-        *,
-        max_length=50,
-        method="sample",
-        temperature=1.0,
-        top_k=None,
-        beam_width=4,
-        seed=0,
-    ):
-        """Continues `prompt` (a string, or a list of strings).
+    # === Generation hooks ===
 
-        Args:
-            prompt: the text to continue; "" starts a new sentence (word
-                level) or a new line (character level).
-            max_length: the most tokens to generate.
-            method: "greedy", "sample", "top_k" (sampling among the `top_k`
-                likeliest) or "beam".
-            temperature: sampling temperature: below 1 sharper, above 1
-                flatter.
-            top_k: for "top_k" (default 10) or "sample".
-            beam_width: for "beam".
-            seed: the same seed gives the same text.
+    def _batch_of(self, prompts):
+        single = isinstance(prompts, str)
+        return single, as_text_batch([prompts] if single else prompts, name="prompt")
 
-        Returns:
-            The continuation (without the prompt) as a string, or a list of
-            strings for a list of prompts. Word models stop at `[END]`;
-            padding, `[START]` and `[UNK]` are never written.
+    def _input_spec(self, variant):
+        return tf.TensorSpec([None], tf.string, name="prompts")
+
+    def _begin(self, prompts, variant):
+        model = self._inference[1]
+        start, states = self._prime(model, step_function(model), prompts)
+        return start, states, {}
+
+    def _step_function(self):
+        return step_function(self._inference[1])
+
+    def _token_names(self):
+        return self.vocabulary.tokens
+
+    def _text(self, ids):
+        words = tf.gather(
+            tf.constant(self.vocabulary.tokens),
+            tf.ragged.boolean_mask(ids, ids != Vocabulary.end_id),  # not [END]
+        )
+        separator = " " if self.level == "word" else ""
+        return tf.strings.reduce_join(words, axis=1, separator=separator)
+
+    def generate(self, prompt="", **options):
+        """`predict` under the task's own verb: continues `prompt` (a
+        string, "" to start a new sentence or line; or a list of strings).
+
+        Takes the options of `predict` (`method`, default "sample";
+        `max_length`, default 50; `temperature`, `top_k`, `seed`,
+        `beam_width`, `length_penalty`). Word models stop at `[END]`;
+        padding, `[START]` and `[UNK]` are never written.
         """
-        self._require_model()
-        one_of("method", method, METHODS)
-        max_length = tf.constant(positive_int("max_length", max_length), tf.int32)
-        single = isinstance(prompt, str)
-        prompts = as_text_batch([prompt] if single else prompt, name="prompt")
-        if method in ("sample", "top_k"):
-            options = {}
-            if method == "top_k" or top_k is not None:
-                options["top_k"] = positive_int("top_k", top_k or 10)
-            temperature = positive_float("temperature", temperature)
-            outputs = self.generation_function("sample", **options)(
-                prompts,
-                max_length,
-                tf.constant(temperature, tf.float32),
-                tf.constant(non_negative_int("seed", seed), tf.int64),
-            )
-        elif method == "beam":
-            beam = {"beam_width": positive_int("beam_width", beam_width)}
-            outputs = self.generation_function("beam", **beam)(prompts, max_length)
-        else:
-            outputs = self.generation_function("greedy")(prompts, max_length)
-        texts = [text.decode("utf-8") for text in outputs["text"].numpy()]
-        return texts[0] if single else texts
+        return self.predict(prompt, **options)
+
+    def export_arguments(self):
+        return {"max_length": self.max_length, "temperature": 1.0, "seed": 0}
 
     # === Export ===
 
     def _exported_model(self):
         return self.inference_model()
 
-    def _add_endpoints(self, archive):
-        archive.track(self.encoder)
-        archive.add_endpoint("generate", self.generation_function("sample"))
-        archive.add_endpoint("score", self.score_function())
+    def _endpoints(self):
+        return {
+            "generate": self.decoding_function("sample"),
+            "score": self.score_function(),
+        }

@@ -1,24 +1,20 @@
 """Sentiment classification from raw text: encoder + classifier + export."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import builder_arguments, int_at_least, one_of, positive_int
+from seqkeras._validation import class_names, one_of
 from seqkeras.datasets.text import LabelledTexts
 from seqkeras.errors import InvalidInputError
+from seqkeras.metrics import classification_scores
 from seqkeras.models.sentiment import (
     PRESETS,
     build_sentiment_classifier,
     class_probabilities,
 )
-from seqkeras.pipelines.base import (
-    EncoderPreprocessing,
-    Pipeline,
-    register_pipeline,
-    vocabulary_fingerprint,
-)
-from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.pipelines.base import EncoderPreprocessing, Pipeline, as_data
+from seqkeras.pipelines.batching import encode_texts
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 
 # Builder arguments the pipeline sets itself; users may pass the others.
@@ -55,21 +51,26 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
 
     >>> from seqkeras.datasets import load
     >>> data = load("sentiment-sample").subset(train=200, test=50)
-    >>> pipeline = SentimentPipeline(data.label_names, architecture="gru", units=8)
+    >>> pipeline = SentimentPipeline(data.label_names, "gru", units=8)
     >>> history = pipeline.fit(data.train, epochs=1, verbose=0)
-    >>> pipeline.predict(["What a great film!"]).shape
-    (1, 2)
+    >>> pipeline.predict("What a great film!").shape  # one text: its probabilities
+    (2,)
+    >>> pipeline.predict(["What a great film!", "Dull."]).shape  # a batch
+    (2, 2)
     """
 
     task = "sentiment"
+    presets = PRESETS
+    builder = staticmethod(build_sentiment_classifier)
     encoder_class = TextEncoder
     monitor = ("val_accuracy", "max")
+    export_output = "probabilities"
 
     def __init__(
         self,
         label_names=("negative", "positive"),
-        *,
         architecture="lstm",
+        *,
         max_vocabulary_size=20000,
         min_count=1,
         max_length=128,
@@ -79,54 +80,24 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         **model_kwargs,
     ):
         super().__init__(seed=seed)
-        self.label_names = tuple(str(name) for name in label_names)
-        if len(set(self.label_names)) != len(self.label_names):
-            raise InvalidInputError(f"Label names must differ: {self.label_names}")
-        int_at_least("len(label_names)", len(self.label_names), 2)
+        self.label_names = class_names("label_names", label_names, minimum=2)
         self.architecture = one_of("architecture", architecture, PRESETS)
-        self.max_vocabulary_size = positive_int(
-            "max_vocabulary_size", max_vocabulary_size
-        )
-        self.min_count = positive_int("min_count", min_count)
-        self.max_length = positive_int("max_length", max_length)
-        self.lowercase = bool(lowercase)
+        self._text_options(max_vocabulary_size, min_count, max_length, lowercase)
         self.bucketing = bool(bucketing)
-        self.model_kwargs = builder_arguments(
-            build_sentiment_classifier, model_kwargs, exclude=BUILDER_DECIDES
+        self.model_kwargs = self._model_arguments(
+            build_sentiment_classifier, model_kwargs, BUILDER_DECIDES
         )
         self.encoder = TextEncoder(lowercase=lowercase, max_length=max_length)
-        self._serve = self._serve_for = None
 
     @property
     def num_classes(self):
         return len(self.label_names)
 
-    def get_config(self):
-        return {
-            "label_names": list(self.label_names),
-            "architecture": self.architecture,
-            "max_vocabulary_size": self.max_vocabulary_size,
-            "min_count": self.min_count,
-            "max_length": self.max_length,
-            "lowercase": self.lowercase,
-            "bucketing": self.bucketing,
-            "seed": self.seed,
-            **self.model_kwargs,
-        }
-
     # === Data ===
 
     def _labelled(self, data):
         """Accepts `LabelledTexts` or a `(texts, labels)` pair; checks labels."""
-        if not isinstance(data, LabelledTexts):
-            if not (isinstance(data, (tuple, list)) and len(data) == 2):
-                raise InvalidInputError(
-                    "Expected LabelledTexts or a (texts, labels) pair, got "
-                    f"{type(data).__name__}."
-                )
-            data = LabelledTexts(*data)
-        if len(data) == 0:
-            raise InvalidInputError("Got no examples: the data set is empty.")
+        data = as_data(data, LabelledTexts, "(texts, labels)")
         bad = (data.labels < 0) | (data.labels >= self.num_classes)
         if bad.any():
             i = int(np.argmax(bad))
@@ -136,35 +107,18 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
             )
         return data
 
-    def _encode_all(self, texts, chunk=8192):
-        """Token ids of all `texts` as one ragged tensor."""
-        texts = as_text_batch(texts)
-        n = int(texts.shape[0])
-        parts = [self.encoder.encode(texts[i : i + chunk]) for i in range(0, n, chunk)]
-        return tf.concat(parts, axis=0)
-
     def _dataset(self, data, *, batch_size, training):
         data = self._labelled(data)
-        dataset = sequence_dataset(
-            self._encode_all(data.texts),
-            data.labels,
-            batch_size=batch_size,
-            shuffle=training,
-            bucketing=training and self.bucketing,
-            seed=self.seed,
+        ids = encode_texts(self.encoder, data.texts)
+        dataset = self._sequence_batches(
+            ids, data.labels, batch_size=batch_size, training=training
         )
         return dataset, len(data)
 
     # === Task hooks ===
 
     def _adapt(self, train):
-        train = self._labelled(train)
-        self.encoder.adapt(
-            train.texts, max_size=self.max_vocabulary_size, min_count=self.min_count
-        )
-
-    def _is_adapted(self):
-        return self.encoder.vocabulary is not None
+        self._adapt_encoder(self.encoder, self._labelled(train).texts)
 
     def _build_model(self):
         kwargs = {**PRESETS[self.architecture], **self.model_kwargs}
@@ -172,52 +126,43 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
             self.encoder.vocabulary_size, num_classes=self.num_classes, **kwargs
         )
 
-    def _fingerprint(self):
-        return {
-            **super()._fingerprint(),
-            **vocabulary_fingerprint([self.encoder.vocabulary]),
-        }
-
     # === Inference ===
 
-    def predict(self, texts, *, batch_size=256, verbose=0):
+    def _batch_of(self, texts):
+        single = isinstance(texts, str)
+        return single, as_text_batch([texts] if single else texts)
+
+    def _predict_batch(self, texts, *, batch_size, verbose):
+        serve = self.serving_function()
+        outputs = [np.zeros((0, self.num_classes), dtype="float32")]
+        for batch in self._batches(texts, batch_size, verbose):
+            outputs.append(serve(batch)["probabilities"].numpy())
+        return np.concatenate(outputs)
+
+    def predict(self, texts, *, batch_size=None, verbose=0):
         """Class probabilities for raw texts.
 
-        Runs the same graph function as the exported `serve` signature, one
-        batch at a time.
+        Runs the same graph function as the exported `serve` signature.
 
         Args:
-            texts: a list of strings (a single string is a batch of one).
-            batch_size: texts per batch.
+            texts: one string, or a list of strings.
+            batch_size: texts per batch (default 256).
             verbose: 1 shows a progress bar.
 
         Returns:
-            A `(len(texts), num_classes)` float array; columns follow
-            `label_names`.
+            For one text, its `(num_classes,)` probabilities; for a list, a
+            `(len(texts), num_classes)` array. Columns follow `label_names`.
         """
-        if isinstance(texts, str):
-            texts = [texts]
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
-        texts = as_text_batch(texts)
-        n = int(texts.shape[0])
-        serve = self.serving_function()
-        progress = keras.utils.Progbar(n) if verbose and n else None
-        outputs = [np.zeros((0, self.num_classes), dtype="float32")]
-        for start in range(0, n, batch_size):
-            outputs.append(
-                serve(texts[start : start + batch_size])["probabilities"].numpy()
-            )
-            if progress:
-                progress.update(min(start + batch_size, n))
-        return np.concatenate(outputs)
+        return super().predict(texts, batch_size=batch_size, verbose=verbose)
 
     def predict_labels(self, texts, **kwargs):
-        """The most probable label name for each text."""
+        """The most probable label name: one for one text, a list for a list."""
         probabilities = self.predict(texts, **kwargs)
+        if probabilities.ndim == 1:
+            return self.label_names[int(probabilities.argmax())]
         return [self.label_names[i] for i in probabilities.argmax(axis=-1)]
 
-    def evaluate(self, data, *, batch_size=256, verbose=0):
+    def evaluate(self, data, *, batch_size=None, verbose=0):
         """Accuracy, cross-entropy and confusion matrix on labelled data.
 
         Returns:
@@ -228,16 +173,8 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         probabilities = self.predict(
             list(data.texts), batch_size=batch_size, verbose=verbose
         )
-        predicted = probabilities.argmax(axis=-1)
-        picked = probabilities[np.arange(len(data)), data.labels]
-        confusion = np.zeros((self.num_classes, self.num_classes), dtype="int64")
-        np.add.at(confusion, (data.labels, predicted), 1)
-        return {
-            "accuracy": float(np.mean(predicted == data.labels)),
-            "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
-            "num_examples": len(data),
-            "confusion_matrix": confusion.tolist(),
-        }
+        scores = classification_scores(probabilities, data.labels)
+        return {**scores, "num_examples": len(data)}
 
     # === Serving ===
 
@@ -248,27 +185,25 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         `probabilities` `(batch, num_classes)`, `label` `(batch,)` and
         `label_names` `(batch, num_classes)`.
         """
-        if self._serve is None or self._serve_for != (self.model, self.encoder):
-            encoder, model = self.encoder, self.model
-            names = tf.constant(self.label_names)
+        return self._compiled("serve", self._make_serving_function)
 
-            @tf.function(
-                input_signature=[tf.TensorSpec([None], tf.string, name="text")]
-            )
-            def serve(text):
-                ids = encoder(text)  # (batch, time) int32, 0-padded
-                probabilities = class_probabilities(model(ids, training=False))
-                best = tf.argmax(probabilities, axis=-1)
-                batch = tf.shape(text)[0]
-                return {
-                    "probabilities": probabilities,  # (batch, num_classes)
-                    "label": tf.gather(names, best),  # (batch,)
-                    "label_names": tf.tile(names[None, :], [batch, 1]),
-                }
+    def _make_serving_function(self):
+        encoder, model = self.encoder, self.model
+        names = tf.constant(self.label_names)
 
-            self._serve, self._serve_for = serve, (model, encoder)
-        return self._serve
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def serve(text):
+            ids = encoder(text)  # (batch, time) int32, 0-padded
+            probabilities = class_probabilities(model(ids, training=False))
+            best = tf.argmax(probabilities, axis=-1)
+            batch = tf.shape(text)[0]
+            return {
+                "probabilities": probabilities,  # (batch, num_classes)
+                "label": tf.gather(names, best),  # (batch,)
+                "label_names": tf.tile(names[None, :], [batch, 1]),
+            }
 
-    def _add_endpoints(self, archive):
-        archive.track(self.encoder)
-        archive.add_endpoint("serve", self.serving_function())
+        return serve
+
+    def _endpoints(self):
+        return {"serve": self.serving_function()}

@@ -82,9 +82,9 @@ class WindowPipeline(Pipeline):
         seed: seeds initialisation and shuffling.
     """
 
-    dataset_task = "series"
+    renamed_arguments = {"model": "architecture"}
 
-    def __init__(self, *, input_width, feature_columns=None, stride=1, seed=0):
+    def __init__(self, input_width, feature_columns=None, stride=1, seed=0):
         super().__init__(seed=seed)
         self.input_width = positive_int("input_width", input_width)
         if feature_columns is not None:
@@ -92,17 +92,6 @@ class WindowPipeline(Pipeline):
         self.feature_columns = feature_columns
         self.stride = positive_int("stride", stride)
         self.scaler = None
-        self._serve = self._serve_for = None
-
-    def get_config(self):
-        return {
-            "input_width": self.input_width,
-            "feature_columns": None
-            if self.feature_columns is None
-            else list(self.feature_columns),
-            "stride": self.stride,
-            "seed": self.seed,
-        }
 
     @property
     def num_features(self):
@@ -195,6 +184,9 @@ class WindowPipeline(Pipeline):
     def _fingerprint(self):
         return {**super()._fingerprint(), "scaler": self.scaler.get_config()}
 
+    def _function_owners(self):
+        return (self.model, self.scaler)
+
     # === Inference ===
 
     def inference_model(self):
@@ -223,46 +215,48 @@ class WindowPipeline(Pipeline):
         of the wrong length, the wrong number of features, or holding NaN is
         refused with a message that says what was expected.
         """
-        if self._serve is None or self._serve_for is not self.model:
-            model = self.inference_model()
-            width, features = self.input_width, self.num_features
-            names = ", ".join(self.feature_columns)
-            outputs_of = self._serving_outputs
+        return self._compiled("serve", self._make_serving_function)
 
-            spec = tf.TensorSpec([None, None, None], tf.float32, name="window")
+    def _make_serving_function(self):
+        model = self.inference_model()
+        width, features = self.input_width, self.num_features
+        names = ", ".join(self.feature_columns)
+        outputs_of = self._serving_outputs
+        spec = tf.TensorSpec([None, None, None], tf.float32, name="window")
 
-            @tf.function(input_signature=[spec])
-            def serve(window):
-                shape = tf.shape(window)
-                checks = [
-                    tf.debugging.assert_equal(
-                        shape[1:],
-                        tf.constant([width, features]),
-                        message=f"Expected windows of shape (batch, {width}, "
-                        f"{features}): {width} steps of the features [{names}]; "
-                        "got the shape printed below",
-                    ),
-                    tf.debugging.assert_all_finite(
-                        window, "The window holds NaN or infinite values"
-                    ),
-                ]
-                with tf.control_dependencies(checks):
-                    window = tf.ensure_shape(window, [None, width, features])
-                return outputs_of(model(window, training=False))
+        @tf.function(input_signature=[spec])
+        def serve(window):
+            shape = tf.shape(window)
+            checks = [
+                tf.debugging.assert_equal(
+                    shape[1:],
+                    tf.constant([width, features]),
+                    message=f"Expected windows of shape (batch, {width}, "
+                    f"{features}): {width} steps of the features [{names}]; "
+                    "got the shape printed below",
+                ),
+                tf.debugging.assert_all_finite(
+                    window, "The window holds NaN or infinite values"
+                ),
+            ]
+            with tf.control_dependencies(checks):
+                window = tf.ensure_shape(window, [None, width, features])
+            return outputs_of(model(window, training=False))
 
-            self._serve, self._serve_for = serve, self.model
-        return self._serve
+        return serve
 
-    def _check_windows(self, windows):
+    def _batch_of(self, windows):
+        """One window `(input_width, features)` or a batch of them."""
         windows = np.asarray(windows, dtype="float32")
-        if windows.ndim == 2:
+        single = windows.ndim == 2
+        if single:
             windows = windows[None]
         expected = (self.input_width, self.num_features)
         if windows.ndim != 3 or windows.shape[1:] != expected:
             raise InvalidInputError(
                 f"Expected windows of shape (batch, {expected[0]}, {expected[1]}) "
-                f"({expected[0]} steps of {list(self.feature_columns)}), got "
-                f"{windows.shape}."
+                f"or one window ({expected[0]}, {expected[1]}) ({expected[0]} "
+                f"steps of {list(self.feature_columns)}), got {windows.shape}."
             )
         if not np.isfinite(windows).all():
             index = tuple(int(i) for i in np.argwhere(~np.isfinite(windows))[0])
@@ -270,22 +264,24 @@ class WindowPipeline(Pipeline):
                 f"The windows hold NaN or infinite values (first at {index}): "
                 "interpolate or drop them first."
             )
-        return windows
+        return single, windows
 
-    def _run(self, windows, batch_size, key):
-        """Runs the serving function over raw windows in batches."""
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
-        windows = self._check_windows(windows)
+    def _predict_batch(self, windows, *, batch_size, verbose):
         serve = self.serving_function()
         parts = [
-            serve(tf.constant(windows[i : i + batch_size]))[key].numpy()
-            for i in range(0, len(windows), batch_size)
+            serve(tf.constant(batch))[self.export_output].numpy()
+            for batch in self._batches(windows, batch_size, verbose)
         ]
+        if not parts:
+            return np.zeros((0, *self._output_shape()), dtype="float32")
         return np.concatenate(parts)
 
-    def _add_endpoints(self, archive):
-        archive.add_endpoint("serve", self.serving_function())
+    def _output_shape(self):
+        """The shape of one window's prediction."""
+        raise NotImplementedError
+
+    def _endpoints(self):
+        return {"serve": self.serving_function()}
 
 
 __all__ = ["Standardizer", "WindowPipeline", "WindowSpec"]

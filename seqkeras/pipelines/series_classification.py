@@ -8,22 +8,18 @@ The course's weather example: from the measurements of the last
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import (
-    builder_arguments,
-    int_at_least,
-    non_negative_int,
-    one_of,
-)
+from seqkeras._validation import class_names, non_negative_int, one_of
 from seqkeras.errors import InvalidInputError
+from seqkeras.metrics import classification_scores
 from seqkeras.models.forecasting import (
     build_feedforward_classifier,
     build_sequence_classifier,
 )
-from seqkeras.pipelines.base import register_pipeline
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.pipelines.series import WindowPipeline
 from seqkeras.pipelines.windowing import WindowSpec
 
-# The model names of `seqkeras train weather-classifier --model NAME`.
+# The architectures of `seqkeras train series-classification --architecture NAME`.
 PRESETS = {
     "feedforward": {"feedforward": True},
     "rnn": {"cell": "simple_rnn"},
@@ -48,7 +44,7 @@ class SequenceClassifierPipeline(WindowPipeline):
     Args:
         label_names: the class names, indexed by label id (a series'
             `label_names`).
-        model: "feedforward" (sees only the last step of the window),
+        architecture: "feedforward" (sees only the last step of the window),
             "rnn", "gru", "lstm" or "bilstm".
         input_width: steps per window.
         shift: the labelled step is `shift` steps after the window's last
@@ -60,13 +56,17 @@ class SequenceClassifierPipeline(WindowPipeline):
             `dropout`, `learning_rate`, ...).
     """
 
-    task = "sequence-classification"
+    task = "series-classification"
+    presets = PRESETS
+    builder = staticmethod(build_sequence_classifier)
+    task_aliases = ("weather-classifier", "sequence-classification")
     monitor = ("val_accuracy", "max")
+    export_output = "probabilities"
 
     def __init__(
         self,
         label_names,
-        model="lstm",
+        architecture="lstm",
         *,
         input_width=7,
         shift=1,
@@ -75,33 +75,18 @@ class SequenceClassifierPipeline(WindowPipeline):
         seed=0,
         **model_kwargs,
     ):
-        super().__init__(
-            input_width=input_width,
-            feature_columns=feature_columns,
-            stride=stride,
-            seed=seed,
-        )
-        self.label_names = tuple(str(n) for n in label_names)
-        int_at_least("len(label_names)", len(self.label_names), 2)
-        self.model_name = one_of("model", model, PRESETS)
+        super().__init__(input_width, feature_columns, stride, seed)
+        self.label_names = class_names("label_names", label_names, minimum=2)
+        self.architecture = one_of("architecture", architecture, PRESETS)
         self.shift = non_negative_int("shift", shift)
-        self.model_kwargs = builder_arguments(
-            build_sequence_classifier, model_kwargs, exclude=BUILDER_DECIDES
+        self.model_kwargs = self._model_arguments(
+            build_sequence_classifier, model_kwargs, BUILDER_DECIDES
         )
         self.class_counts = None
 
     @property
     def num_classes(self):
         return len(self.label_names)
-
-    def get_config(self):
-        return {
-            "label_names": list(self.label_names),
-            "model": self.model_name,
-            **super().get_config(),
-            "shift": self.shift,
-            **self.model_kwargs,
-        }
 
     # === Data ===
 
@@ -146,7 +131,7 @@ class SequenceClassifierPipeline(WindowPipeline):
     # === Task hooks ===
 
     def _build_model(self):
-        preset = PRESETS[self.model_name]
+        preset = PRESETS[self.architecture]
         shape = (self.input_width, self.num_features, self.num_classes)
         if preset.get("feedforward"):
             allowed = {"units", "num_layers", "dropout", "learning_rate"}
@@ -163,11 +148,16 @@ class SequenceClassifierPipeline(WindowPipeline):
             "label": tf.gather(names, tf.argmax(probabilities, axis=-1)),
         }
 
-    def predict(self, windows, *, batch_size=256):
-        """Class probabilities `(batch, num_classes)` for raw windows."""
-        return self._run(windows, batch_size, "probabilities")
+    def _output_shape(self):
+        return (self.num_classes,)
 
-    def evaluate(self, series, *, batch_size=256):
+    def predict(self, windows, *, batch_size=None, verbose=0):
+        """Class probabilities for raw windows: `(num_classes,)` for one
+        window `(input_width, features)`, `(batch, num_classes)` for a batch
+        `(batch, input_width, features)`."""
+        return super().predict(windows, batch_size=batch_size, verbose=verbose)
+
+    def evaluate(self, series, *, batch_size=None, verbose=0):
         """Accuracy, cross-entropy and confusion matrix over every window.
 
         Returns:
@@ -176,17 +166,13 @@ class SequenceClassifierPipeline(WindowPipeline):
             class) and `num_windows`.
         """
         inputs, labels = self.windows(series)
+        if not len(inputs):
+            raise InvalidInputError("The series has no complete window to evaluate.")
         labels = labels[:, 0]
-        probabilities = self.predict(inputs, batch_size=batch_size)
-        predicted = probabilities.argmax(axis=-1)
-        picked = probabilities[np.arange(len(labels)), labels]
-        confusion = np.zeros((self.num_classes, self.num_classes), dtype="int64")
-        np.add.at(confusion, (labels, predicted), 1)
+        probabilities = self.predict(inputs, batch_size=batch_size, verbose=verbose)
         majority = int(np.argmax(self.class_counts))
         return {
-            "accuracy": float(np.mean(predicted == labels)),
-            "loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
-            "confusion_matrix": confusion.tolist(),
+            **classification_scores(probabilities, labels),
             "majority_class": self.label_names[majority],
             "majority_accuracy": float(np.mean(labels == majority)),
             "num_windows": int(len(labels)),

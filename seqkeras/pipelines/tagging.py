@@ -4,18 +4,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import builder_arguments, one_of, positive_int
+from seqkeras._validation import (
+    class_names,
+    one_of,
+    positive_int,
+    positive_int_or_none,
+)
 from seqkeras.datasets.tagging import TaggedSentences
 from seqkeras.errors import InvalidInputError, InvalidTagSequenceError
 from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
-from seqkeras.pipelines.base import (
-    EncoderPreprocessing,
-    Pipeline,
-    register_pipeline,
-    vocabulary_fingerprint,
-)
-from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.pipelines.base import EncoderPreprocessing, Pipeline, as_data
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.tags import (
     SCHEMES,
     allowed_transitions,
@@ -67,13 +67,13 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
 
     Args:
         tag_names: every tag, indexed by tag id.
+        architecture: "bilstm", "bilstm-char", "bilstm-crf",
+            "bilstm-char-crf", "lstm", "gru" or "rnn" (see
+            `seqkeras.models.tagging.PRESETS`).
         scheme: "iob1", "iob2" or "iobes" when the tags mark entities (then
             `evaluate` reports entity F1, `predict` entity spans, and the best
             epoch is the one with the best validation F1); None for tags
             without spans, such as parts of speech (best validation accuracy).
-        architecture: "bilstm", "bilstm-char", "bilstm-crf",
-            "bilstm-char-crf", "lstm", "gru" or "rnn" (see
-            `seqkeras.models.tagging.PRESETS`).
         max_vocabulary_size: the most words to keep, reserved ids included
             (None: every training word).
         min_count: words seen fewer times in training become `[UNK]`.
@@ -97,19 +97,23 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
     >>> pipeline = TaggingPipeline(data.tag_set(), units=8, embedding_dim=8,
     ...                            dropout=0.0, learning_rate=0.01)
     >>> history = pipeline.fit(data, epochs=30, verbose=0)
-    >>> pipeline.predict(["you like red apples"])[0]["tags"]
+    >>> pipeline.predict("you like red apples")["tags"]
     ['PRON', 'VERB', 'ADJ', 'NOUN']
     """
 
     task = "tagging"
+    presets = PRESETS
+    builder = staticmethod(build_sequence_tagger)
+    task_aliases = ("tag",)
     encoder_class = WordEncoder
+    export_output = "tags"
 
     def __init__(
         self,
         tag_names,
+        architecture="bilstm",
         *,
         scheme=None,
-        architecture="bilstm",
         max_vocabulary_size=None,
         min_count=1,
         lowercase=False,
@@ -121,20 +125,14 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
         **model_kwargs,
     ):
         super().__init__(seed=seed)
-        self.tag_names = tuple(str(tag) for tag in tag_names)
-        if len(set(self.tag_names)) != len(self.tag_names) or not self.tag_names:
-            raise InvalidInputError(
-                f"Tag names must be distinct and not empty, got {self.tag_names}."
-            )
+        self.tag_names = class_names("tag_names", tag_names)
         self.scheme = None if scheme is None else one_of("scheme", scheme, SCHEMES)
         if self.scheme is not None:
             for tag in self.tag_names:
                 split_tag(tag)  # each tag must read as O or PREFIX-TYPE
         self.architecture = one_of("architecture", architecture, PRESETS)
-        self.max_vocabulary_size = (
-            None
-            if max_vocabulary_size is None
-            else positive_int("max_vocabulary_size", max_vocabulary_size)
+        self.max_vocabulary_size = positive_int_or_none(
+            "max_vocabulary_size", max_vocabulary_size
         )
         self.min_count = positive_int("min_count", min_count)
         self.lowercase = bool(lowercase)
@@ -142,8 +140,8 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
         self.max_word_length = positive_int("max_word_length", max_word_length)
         self.constrain_crf = bool(constrain_crf)
         self.bucketing = bool(bucketing)
-        self.model_kwargs = builder_arguments(
-            build_sequence_tagger, model_kwargs, exclude=BUILDER_DECIDES
+        self.model_kwargs = self._model_arguments(
+            build_sequence_tagger, model_kwargs, BUILDER_DECIDES
         )
         self.monitor = ("val_f1", "max") if self.scheme else ("val_accuracy", "max")
         self.encoder = WordEncoder(
@@ -152,7 +150,6 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
             max_word_length=max_word_length if self.uses_chars else None,
         )
         self._tag_ids = {tag: i for i, tag in enumerate(self.tag_names)}
-        self._functions = self._functions_for = None
 
     @property
     def num_tags(self):
@@ -167,35 +164,11 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
     def uses_chars(self):
         return self.model_arguments.get("char_encoder") is not None
 
-    def get_config(self):
-        return {
-            "tag_names": list(self.tag_names),
-            "scheme": self.scheme,
-            "architecture": self.architecture,
-            "max_vocabulary_size": self.max_vocabulary_size,
-            "min_count": self.min_count,
-            "lowercase": self.lowercase,
-            "digits_to_zero": self.digits_to_zero,
-            "max_word_length": self.max_word_length,
-            "constrain_crf": self.constrain_crf,
-            "bucketing": self.bucketing,
-            "seed": self.seed,
-            **self.model_kwargs,
-        }
-
     # === Data ===
 
     def _tagged(self, data):
         """Accepts `TaggedSentences` or a `(sentences, tags)` pair; checks tags."""
-        if not isinstance(data, TaggedSentences):
-            if not (isinstance(data, (tuple, list)) and len(data) == 2):
-                raise InvalidInputError(
-                    "Expected TaggedSentences or a (sentences, tags) pair, got "
-                    f"{type(data).__name__}."
-                )
-            data = TaggedSentences(*data)
-        if len(data) == 0:
-            raise InvalidInputError("Got no sentences: the data set is empty.")
+        data = as_data(data, TaggedSentences, "(sentences, tags)")
         for i, tags in enumerate(data.tags):
             unknown = [tag for tag in tags if tag not in self._tag_ids]
             if unknown:
@@ -218,13 +191,11 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
             [[self._tag_ids[tag] for tag in tags] for tags in data.tags],
             dtype=tf.int32,
         )
-        dataset = sequence_dataset(
+        dataset = self._sequence_batches(
             self._encode_all(data.tokens),
             tag_ids,
             batch_size=batch_size,
-            shuffle=training,
-            bucketing=training and self.bucketing,
-            seed=self.seed,
+            training=training,
             label_padding=-1,
         )
         return dataset, len(data)
@@ -232,13 +203,7 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
     # === Task hooks ===
 
     def _adapt(self, train):
-        train = self._tagged(train)
-        self.encoder.adapt(
-            train.tokens, max_size=self.max_vocabulary_size, min_count=self.min_count
-        )
-
-    def _is_adapted(self):
-        return self.encoder.vocabulary is not None
+        self._adapt_encoder(self.encoder, self._tagged(train).tokens)
 
     def _build_model(self):
         arguments = self.model_arguments
@@ -256,53 +221,22 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
     def _fit_callbacks(self, validation):
         return [] if validation is None else [_ValidationScores(self, validation)]
 
-    def _fingerprint(self):
-        vocabularies = [self.encoder.vocabulary, self.encoder.char_vocabulary]
-        return {**super()._fingerprint(), **vocabulary_fingerprint(vocabularies)}
-
     # === Inference ===
 
-    def _words(self, sentences):
-        """A ragged batch of words from strings or lists of words."""
-        if isinstance(sentences, str) or (
-            isinstance(sentences, (list, tuple))
-            and sentences
-            and all(isinstance(s, str) for s in sentences)
+    def _batch_of(self, sentences):
+        """A string is one sentence (split on white space); a list holds
+        sentences, as strings or as lists of words."""
+        if isinstance(sentences, str):
+            return True, self.encoder.split(as_text_batch([sentences]))
+        if isinstance(sentences, (list, tuple)) and all(
+            isinstance(s, str) for s in sentences
         ):
-            texts = [sentences] if isinstance(sentences, str) else list(sentences)
-            return self.encoder.split(as_text_batch(texts))
-        return as_word_batch(sentences)
+            return False, self.encoder.split(as_text_batch(list(sentences)))
+        return False, as_word_batch(sentences)
 
-    def predict_tags(self, sentences, *, batch_size=256, verbose=0):
-        """The tags of each sentence: a list of lists of tag names.
-
-        Args:
-            sentences: strings (split on white space) or lists of words; a
-                single string is a batch of one.
-            batch_size: sentences per batch.
-            verbose: 1 shows a progress bar.
-        """
-        return [tags for _, tags in self._run(sentences, batch_size, verbose)]
-
-    def predict(self, sentences, *, batch_size=256, verbose=0):
-        """Tags raw sentences.
-
-        Runs the same graph function as the exported signatures.
-
-        Args:
-            sentences: strings (split on white space) or lists of words; a
-                single string is a batch of one. An empty sentence gives no
-                words and no tags.
-            batch_size: sentences per batch.
-            verbose: 1 shows a progress bar.
-
-        Returns:
-            One dict per sentence: `tokens` and `tags` (lists of strings),
-            and with a scheme `entities`, a list of dicts with `type`,
-            `start`, `end` (exclusive word indices) and `text`.
-        """
+    def _predict_batch(self, words, *, batch_size, verbose):
         results = []
-        for tokens, tags in self._run(sentences, batch_size, verbose):
+        for tokens, tags in self._tag(words, batch_size, verbose):
             result = {"tokens": tokens, "tags": tags}
             if self.scheme is not None:
                 result["entities"] = [
@@ -317,25 +251,46 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
             results.append(result)
         return results
 
-    def _run(self, sentences, batch_size, verbose):
-        if self.model is None:
-            raise InvalidInputError("This pipeline is not trained: call `fit` first.")
-        words = self._words(sentences)
-        n = int(words.nrows())
+    def predict(self, sentences, *, batch_size=None, verbose=0):
+        """Tags raw sentences.
+
+        Runs the same graph function as the exported signatures.
+
+        Args:
+            sentences: one sentence (a string, split on white space), or a
+                list of sentences, as strings or as lists of words (so one
+                sentence already split is `[words]`). An empty sentence
+                gives no words and no tags.
+            batch_size: sentences per batch (default 256).
+            verbose: 1 shows a progress bar.
+
+        Returns:
+            For each sentence a dict: `tokens` and `tags` (lists of strings),
+            and with a scheme `entities`, a list of dicts with `type`,
+            `start`, `end` (exclusive word indices) and `text`. One dict for
+            one sentence, a list of them for a list.
+        """
+        return super().predict(sentences, batch_size=batch_size, verbose=verbose)
+
+    def predict_tags(self, sentences, **kwargs):
+        """The tags alone: a list of tag names for one sentence, a list of
+        such lists for a list of sentences (arguments as `predict`)."""
+        results = self.predict(sentences, **kwargs)
+        if isinstance(results, dict):
+            return results["tags"]
+        return [result["tags"] for result in results]
+
+    def _tag(self, words, batch_size, verbose):
         tag_words = self.serving_functions()["serve_words"]
-        progress = keras.utils.Progbar(n) if verbose and n else None
-        for start in range(0, n, batch_size):
-            batch = words[start : start + batch_size]
+        for batch in self._batches(words, batch_size, verbose):
             tags = tag_words(batch)["tags"].to_list()
             for row, row_tags in zip(batch.to_list(), tags, strict=True):
                 yield (
                     [w.decode("utf-8") for w in row],
                     [t.decode("utf-8") for t in row_tags],
                 )
-            if progress:
-                progress.update(min(start + batch_size, n))
 
-    def evaluate(self, data, *, batch_size=256, verbose=0):
+    def evaluate(self, data, *, batch_size=None, verbose=0):
         """Token accuracy, and with a scheme entity scores, on tagged data.
 
         Returns:
@@ -383,33 +338,28 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
         `tf.string` tensor of words. Both return a dict of ragged tensors:
         `tokens` (the words) and `tags`.
         """
-        if self._functions is None or self._functions_for != (
-            self.model,
-            self.encoder,
-        ):
-            encoder, model = self.encoder, self.model
-            names = tf.constant(self.tag_names)
+        return self._compiled("serve", self._make_serving_functions)
 
-            @tf.function(input_signature=[_WORDS_SPEC])
-            def serve_words(words):
-                features = encoder(words)  # token_ids (batch, time), char_ids
-                lengths = words.row_lengths()
-                mask = tf.sequence_mask(lengths, tf.shape(features["token_ids"])[1])
-                ids = decode_tags(model(features, training=False), mask)
-                ids = tf.RaggedTensor.from_tensor(ids, lengths=lengths)
-                return {"tokens": words, "tags": tf.gather(names, ids)}
+    def _make_serving_functions(self):
+        encoder, model = self.encoder, self.model
+        names = tf.constant(self.tag_names)
 
-            @tf.function(
-                input_signature=[tf.TensorSpec([None], tf.string, name="sentences")]
-            )
-            def serve(sentences):
-                return serve_words(encoder.split(sentences))
+        @tf.function(input_signature=[_WORDS_SPEC])
+        def serve_words(words):
+            features = encoder(words)  # token_ids (batch, time), char_ids
+            lengths = words.row_lengths()
+            mask = tf.sequence_mask(lengths, tf.shape(features["token_ids"])[1])
+            ids = decode_tags(model(features, training=False), mask)
+            ids = tf.RaggedTensor.from_tensor(ids, lengths=lengths)
+            return {"tokens": words, "tags": tf.gather(names, ids)}
 
-            self._functions = {"serve": serve, "serve_words": serve_words}
-            self._functions_for = (model, encoder)
-        return self._functions
+        @tf.function(
+            input_signature=[tf.TensorSpec([None], tf.string, name="sentences")]
+        )
+        def serve(sentences):
+            return serve_words(encoder.split(sentences))
 
-    def _add_endpoints(self, archive):
-        archive.track(self.encoder)
-        for name, function in self.serving_functions().items():
-            archive.add_endpoint(name, function)
+        return {"serve": serve, "serve_words": serve_words}
+
+    def _endpoints(self):
+        return self.serving_functions()

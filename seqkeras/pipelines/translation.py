@@ -11,39 +11,27 @@ the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras import decoding
-from seqkeras._validation import (
-    builder_arguments,
-    one_of,
-    positive_int,
-)
+from seqkeras._validation import one_of, positive_int
 from seqkeras.datasets.translation import SentencePairs
-from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
 from seqkeras.models.translation import PRESETS, build_translator
-from seqkeras.pipelines.base import (
-    DecodingFunctions,
-    Pipeline,
-    decoding_tf_function,
-    register_pipeline,
-    vocabulary_fingerprint,
-)
-from seqkeras.pipelines.batching import sequence_dataset
+from seqkeras.pipelines.base import as_data, vocabulary_fingerprint
+from seqkeras.pipelines.batching import encode_texts
+from seqkeras.pipelines.generative import GenerativePipeline
+from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
 
 SOURCE_FILE = "source_preprocessing.json"
 TARGET_FILE = "target_preprocessing.json"
 BUILDER_DECIDES = {"source_vocabulary_size", "target_vocabulary_size", "compile"}
-_TEXTS_SPEC = tf.TensorSpec([None], tf.string, name="texts")
 
 
 @register_pipeline
-class TranslationPipeline(DecodingFunctions, Pipeline):
+class TranslationPipeline(GenerativePipeline):
     """Raw sentences in one language in, raw sentences in another out.
 
     Args:
@@ -55,10 +43,11 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
         min_count: words seen fewer times in training become `[UNK]`.
         max_length: the most tokens of a source sentence, and of a target
             sentence with `[START]` and `[END]`; also the longest
-            translation produced.
+            translation produced by default.
         lowercase: case-fold both languages.
         bucketing: batch training sentences of similar length together.
-        beam_width: the beam of the exported `translate_beam` signature.
+        beam_width: the default beam of `method="beam"` and the beam of the
+            exported `translate_beam` signature.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_translator` (`cell`, `units`,
             `num_layers`, `bidirectional`, `embedding_dim`, `dropout`, ...).
@@ -69,17 +58,24 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
     >>> data = load("dates").subset(train=200, validation=20, test=20)
     >>> pipeline = TranslationPipeline(units=16, embedding_dim=8)
     >>> history = pipeline.fit(data.train, epochs=1, verbose=0)
-    >>> len(pipeline.translate(["25 March 2011", "July 4, 1976"]))
+    >>> type(pipeline.predict("25 March 2011")).__name__  # one text in, one out
+    'str'
+    >>> len(pipeline.predict(["25 March 2011", "July 4, 1976"], method="beam"))
     2
     """
 
     task = "translation"
-    monitor = ("val_loss", "min")
+    presets = PRESETS
+    builder = staticmethod(build_translator)
+    task_aliases = ("translate",)
+    text_output = "translation"
+    export_signature = "translate"
+    export_output = "translation"
 
     def __init__(
         self,
-        *,
         architecture="seq2seq-attention",
+        *,
         max_vocabulary_size=20000,
         min_count=1,
         max_length=40,
@@ -91,16 +87,11 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
     ):
         super().__init__(seed=seed)
         self.architecture = one_of("architecture", architecture, PRESETS)
-        self.max_vocabulary_size = positive_int(
-            "max_vocabulary_size", max_vocabulary_size
-        )
-        self.min_count = positive_int("min_count", min_count)
-        self.max_length = positive_int("max_length", max_length)
-        self.lowercase = bool(lowercase)
+        self._text_options(max_vocabulary_size, min_count, max_length, lowercase)
         self.bucketing = bool(bucketing)
         self.beam_width = positive_int("beam_width", beam_width)
-        self.model_kwargs = builder_arguments(
-            build_translator, model_kwargs, exclude=BUILDER_DECIDES
+        self.model_kwargs = self._model_arguments(
+            build_translator, model_kwargs, BUILDER_DECIDES
         )
         self.source_encoder = TextEncoder(
             lowercase=lowercase, max_length=max_length, name="source_encoder"
@@ -111,57 +102,20 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
             add_start_end=True,
             name="target_encoder",
         )
-        self._functions = {}
-        self._functions_for = None
-
-    def get_config(self):
-        return {
-            "architecture": self.architecture,
-            "max_vocabulary_size": self.max_vocabulary_size,
-            "min_count": self.min_count,
-            "max_length": self.max_length,
-            "lowercase": self.lowercase,
-            "bucketing": self.bucketing,
-            "beam_width": self.beam_width,
-            "seed": self.seed,
-            **self.model_kwargs,
-        }
 
     # === Data ===
 
     def _pairs(self, data):
         """Accepts `SentencePairs` or a `(sources, targets)` pair."""
-        if not isinstance(data, SentencePairs):
-            if not (isinstance(data, (tuple, list)) and len(data) == 2):
-                raise InvalidInputError(
-                    "Expected SentencePairs or a (sources, targets) pair, got "
-                    f"{type(data).__name__}."
-                )
-            data = SentencePairs(*data)
-        if len(data) == 0:
-            raise InvalidInputError("Got no sentence pairs: the data set is empty.")
-        return data
-
-    @staticmethod
-    def _encode_all(encoder, texts, chunk=8192):
-        texts = as_text_batch(list(texts))
-        n = int(texts.shape[0])
-        parts = [encoder.encode(texts[i : i + chunk]) for i in range(0, n, chunk)]
-        return tf.concat(parts, axis=0)
+        return as_data(data, SentencePairs, "(sources, targets)")
 
     def _dataset(self, data, *, batch_size, training):
         data = self._pairs(data)
         ids = {
-            "source": self._encode_all(self.source_encoder, data.sources),
-            "target": self._encode_all(self.target_encoder, data.targets),
+            "source": encode_texts(self.source_encoder, data.sources),
+            "target": encode_texts(self.target_encoder, data.targets),
         }
-        dataset = sequence_dataset(
-            ids,
-            batch_size=batch_size,
-            shuffle=training,
-            bucketing=training and self.bucketing,
-            seed=self.seed,
-        )
+        dataset = self._sequence_batches(ids, batch_size=batch_size, training=training)
 
         def teacher_forcing(batch):
             target = batch["target"]  # (batch, time): [START] y1 ... yn [END] 0 ...
@@ -175,13 +129,8 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
 
     def _adapt(self, train):
         train = self._pairs(train)
-        for encoder, texts in (
-            (self.source_encoder, train.sources),
-            (self.target_encoder, train.targets),
-        ):
-            encoder.adapt(
-                list(texts), max_size=self.max_vocabulary_size, min_count=self.min_count
-            )
+        self._adapt_encoder(self.source_encoder, list(train.sources))
+        self._adapt_encoder(self.target_encoder, list(train.targets))
 
     def _is_adapted(self):
         return self.source_encoder.vocabulary is not None
@@ -217,159 +166,79 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
         self.source_encoder = other.source_encoder
         self.target_encoder = other.target_encoder
 
+    def _function_owners(self):
+        return (self.model, self.source_encoder, self.target_encoder)
+
+    def _trackables(self):
+        return [self.source_encoder, self.target_encoder]
+
+    # === Decoding hooks ===
+
+    def _batch_of(self, texts):
+        single = isinstance(texts, str)
+        return single, as_text_batch([texts] if single else texts)
+
+    def _input_spec(self, variant):
+        return tf.TensorSpec([None], tf.string, name="texts")
+
+    def _begin(self, texts, variant):
+        source = self.source_encoder(texts)  # (batch, source_len)
+        start = tf.fill(tf.shape(texts), Vocabulary.start_id)  # (batch,)
+        words = self.source_encoder.tokenize(texts)[:, : self.max_length]
+        return start, self.model.initial_decoder_state(source), {"source_tokens": words}
+
+    def _output_encoder(self):
+        return self.target_encoder
+
+    def _extra_outputs(self, extras):
+        if self.model.attention is None:
+            return {}
+        return {"attention": extras}  # (batch, steps, source_len)
+
+    def _details(self, outputs, i, tokens):
+        source = [t.decode("utf-8") for t in outputs["source_tokens"][i].numpy()]
+        source = source or ["[UNK]"]
+        if "attention" in outputs:
+            weights = outputs["attention"][i].numpy()
+        else:
+            weights = np.zeros((len(tokens), len(source)), "float32")
+        return {
+            "source_tokens": source,
+            "attention": weights[: len(tokens), : len(source)],
+        }
+
     # === Translation ===
 
-    def translation_function(self, method="greedy", **options):
-        """The `tf.function` behind `translate` and the exported signatures.
+    def translate(self, texts, **options):
+        """`predict` under the task's own verb: translates raw sentences
+        (one string -> one string, a list -> a list)."""
+        return self.predict(texts, **options)
 
-        It takes a `(batch,)` `tf.string` tensor and returns a dict:
-        `translation` (`(batch,)` strings), `target_tokens` (ragged strings,
-        the generated words, `[END]` included), `source_tokens` (ragged
-        strings, as the encoder split them), `scores` (the log-probability
-        of each translation) and, when the model has attention, `attention`
-        (`(batch, steps, source_len)`).
+    def translate_with_attention(self, texts, **options):
+        """`predict_details` under the task's own verb: translations with
+        their `tokens`, `source_tokens`, `score` and `attention` weights
+        `(len(tokens), len(source_tokens))` (zeros without attention)."""
+        return self.predict_details(texts, **options)
 
-        Sampling's `temperature` and `seed` reach the graph as tensors, so
-        that trying many of them traces the function only once.
-
-        Args:
-            method: "greedy", "sample" or "beam".
-            **options: passed to `seqkeras.decoding.decode` (`beam_width`,
-                `length_penalty`, `temperature`, `top_k`, `seed`).
-        """
-        owners = (self.model, self.source_encoder, self.target_encoder)
-        return self._decoding_function(
-            owners, method, options, lambda fixed: self._make_function(method, fixed)
-        )
-
-    def _make_function(self, method, options):
-        model, source_encoder = self.model, self.source_encoder
-        target_encoder, max_length = self.target_encoder, self.max_length
-        target_tokens = tf.constant(target_encoder.vocabulary.tokens)
-        # Never padding, [START] or [UNK] (see `decoding.forbid_tokens`).
-        step = decoding.forbid_tokens(
-            model.step_function(),
-            [Vocabulary.pad_id, Vocabulary.start_id, Vocabulary.unk_id],
-        )
-        attention = model.attention is not None
-
-        def run(texts, **sampling):
-            source = source_encoder(texts)  # (batch, source_len)
-            state = model.initial_decoder_state(source)
-            start = tf.fill(tf.shape(texts), Vocabulary.start_id)  # (batch,)
-            result = decoding.decode(
-                step,
-                start,
-                state,
-                method=method,
-                end_id=Vocabulary.end_id,
-                max_length=max_length,
-                **options,
-                **sampling,
-            )
-            generated = tf.RaggedTensor.from_tensor(
-                result.tokens, lengths=result.lengths
-            )
-            outputs = {
-                "translation": target_encoder.detokenize(generated),
-                "target_tokens": tf.gather(target_tokens, generated),
-                "source_tokens": source_encoder.tokenize(texts)[:, :max_length],
-                "scores": result.scores,
-            }
-            if attention:
-                outputs["attention"] = result.extras  # (batch, steps, source_len)
-            return outputs
-
-        return decoding_tf_function(run, _TEXTS_SPEC, method)
-
-    def _run(self, texts, method, options, batch_size, verbose):
-        texts = as_text_batch(texts if not isinstance(texts, str) else [texts])
-        function = self.translation_function(method, **options)
-        n = int(texts.shape[0])
-        progress = keras.utils.Progbar(n) if verbose and n else None
-        for start in range(0, n, batch_size):
-            yield function(texts[start : start + batch_size])
-            if progress:
-                progress.update(min(start + batch_size, n))
-
-    def translate(self, texts, *, method="greedy", batch_size=64, verbose=0, **options):
-        """Translates raw sentences.
-
-        Every method picks among real words and `[END]` only: padding,
-        `[START]` and `[UNK]` are never written (`decoding.forbid_tokens`).
-
-        Args:
-            texts: a list of strings (a single string is a batch of one).
-            method: "greedy" (the most likely word at every step), "sample"
-                (draw each word; `temperature`, `top_k`, `seed`) or "beam"
-                (`beam_width`, default the pipeline's, and `length_penalty`).
-            batch_size: sentences decoded together.
-            verbose: 1 shows a progress bar.
-            **options: the decoding options above.
-
-        Returns:
-            A list of strings.
-        """
-        options = self._options(method, options)
-        return [
-            text.decode("utf-8")
-            for outputs in self._run(texts, method, options, batch_size, verbose)
-            for text in outputs["translation"].numpy()
-        ]
-
-    def translate_with_attention(self, texts, *, method="greedy", **options):
-        """Translations with their words and attention weights, for plots.
-
-        Returns:
-            One dict per text: `translation`, `source_tokens`,
-            `target_tokens` (lists of strings) and `attention`, a NumPy
-            array `(len(target_tokens), len(source_tokens))` (zeros for a
-            model without attention).
-        """
-        options = self._options(method, options)
-        results = []
-        for outputs in self._run(texts, method, options, 64, 0):
-            sources = outputs["source_tokens"].to_list()
-            targets = outputs["target_tokens"].to_list()
-            for i, text in enumerate(outputs["translation"].numpy()):
-                source = [t.decode("utf-8") for t in sources[i]] or ["[UNK]"]
-                target = [t.decode("utf-8") for t in targets[i]]
-                weights = (
-                    outputs["attention"][i].numpy()
-                    if "attention" in outputs
-                    else np.zeros((len(target), len(source)), "float32")
-                )
-                results.append(
-                    {
-                        "translation": text.decode("utf-8"),
-                        "source_tokens": source,
-                        "target_tokens": target,
-                        "attention": weights[: len(target), : len(source)],
-                    }
-                )
-        return results
-
-    def _options(self, method, options):
-        one_of("method", method, decoding.METHODS)  # before the default below
-        if method == "beam":
-            options.setdefault("beam_width", self.beam_width)
-        return options
-
-    def evaluate(self, data, *, method="greedy", batch_size=64, verbose=0, **options):
+    def evaluate(self, data, *, batch_size=None, verbose=0, **options):
         """BLEU, chrF and exact match of the translations of `data`'s sources.
 
         Each distinct source is translated once and scored against all its
         translations in `data` (Tatoeba often has several). BLEU and chrF are
         sacrebleu's corpus scores, case-insensitive (the model case-folds).
 
+        Args:
+            data: `SentencePairs` or a `(sources, targets)` pair.
+            batch_size, verbose, **options: as `predict` (`method`, ...).
+
         Returns:
             A dict: `bleu`, `chrf` (0-100), `exact_match` (0-1: the fraction of
             translations equal to one reference, case-folded),
-            `num_sentences` (distinct sources) and `num_references`.
+            `num_sentences` (distinct sources), `num_references` and `method`.
         """
         sources, references = self._pairs(data).grouped()
-        hypotheses = self.translate(
-            sources, method=method, batch_size=batch_size, verbose=verbose, **options
+        hypotheses = self.predict(
+            list(sources), batch_size=batch_size, verbose=verbose, **options
         )
         folded = [[r.lower() for r in refs] for refs in references]
         return {
@@ -378,19 +247,15 @@ class TranslationPipeline(DecodingFunctions, Pipeline):
             "exact_match": exact_match([h.lower() for h in hypotheses], folded),
             "num_sentences": len(sources),
             "num_references": int(sum(len(r) for r in references)),
-            "method": method,
+            "method": options.get("method") or self.default_method,
         }
 
     # === Export ===
 
-    def _add_endpoints(self, archive):
-        archive.track(self.source_encoder)
-        archive.track(self.target_encoder)
-        endpoints = {
-            "translate": self.translation_function("greedy"),
-            "translate_beam": self.translation_function(
+    def _endpoints(self):
+        return {
+            "translate": self._fixed_length_function("greedy"),
+            "translate_beam": self._fixed_length_function(
                 "beam", beam_width=self.beam_width
             ),
         }
-        for name, function in endpoints.items():
-            archive.add_endpoint(name, function)

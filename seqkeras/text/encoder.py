@@ -77,6 +77,18 @@ def as_text_batch(texts, name="texts"):
     return tf.constant(list(texts), dtype=tf.string, shape=[len(texts)])
 
 
+def valid_utf8(texts):
+    """A batch of strings (see `as_text_batch`) in which every invalid UTF-8
+    byte became U+FFFD, so that the text ops downstream never fail on one."""
+    return tf.strings.unicode_transcode(
+        as_text_batch(texts),
+        "UTF-8",
+        "UTF-8",
+        errors="replace",
+        replacement_char=0xFFFD,
+    )
+
+
 class TextEncoder(tf.Module):
     """Splits raw strings into tokens and maps them to vocabulary ids.
 
@@ -184,10 +196,7 @@ class TextEncoder(tf.Module):
 
     def tokenize(self, texts):
         """Normalises and splits a batch of strings; returns ragged `tf.string`."""
-        texts = as_text_batch(texts)
-        texts = tf.strings.unicode_transcode(
-            texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
-        )
+        texts = valid_utf8(texts)
         if self.lowercase:
             texts = tf_text.case_fold_utf8(texts)  # NFKC + case folding
         else:

@@ -36,7 +36,7 @@ import tensorflow_text as tf_text
 
 from seqkeras._validation import positive_int
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
-from seqkeras.text.encoder import as_text_batch
+from seqkeras.text.encoder import valid_utf8
 from seqkeras.text.vocabulary import RESERVED, Vocabulary
 
 
@@ -176,11 +176,7 @@ class WordEncoder(tf.Module):
 
     def split(self, texts):
         """Splits raw strings on white space: ragged `tf.string` words."""
-        texts = as_text_batch(texts)
-        texts = tf.strings.unicode_transcode(
-            texts, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
-        )
-        return tf_text.WhitespaceTokenizer().tokenize(texts)
+        return tf_text.WhitespaceTokenizer().tokenize(valid_utf8(texts))
 
     def normalize(self, words):
         """The lookup key of each word (a string tensor of any shape)."""

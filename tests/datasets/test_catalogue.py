@@ -11,10 +11,21 @@ def test_catalogue_names_tasks_and_sources():
     assert {"sentiment-sample", "sst2", "sst5"} <= set(names)
     assert names["sentiment-sample"].embedded
     assert names["sst2"].files == ("sst",) and not names["sst2"].embedded
-    assert all(i.task == "sentiment" for i in datasets.catalogue("sentiment"))
-    series = {i.name for i in datasets.catalogue("series")}
+    assert all("sentiment" in i.tasks for i in datasets.catalogue("sentiment"))
+    series = {i.name for i in datasets.catalogue("forecasting")}
     assert series == {"seattle-weather", "seattle-temps", "stocks"}
     assert all(names[n].embedded for n in series)
+    labelled = {i.name for i in datasets.catalogue("series-classification")}
+    assert labelled == {"seattle-weather"}
+
+
+def test_every_data_set_names_registered_tasks_and_every_task_has_one():
+    from seqkeras.pipelines import registry
+
+    named = {task for info in datasets.catalogue() for task in info.tasks}
+    assert named == set(registry.tasks())
+    for task in registry.tasks():  # each task can run without a download
+        assert any(i.embedded for i in datasets.catalogue(task)), task
 
 
 def test_unknown_name_lists_what_exists():
@@ -29,8 +40,8 @@ def test_unknown_name_lists_what_exists():
 
 
 def test_name_of_another_task_is_refused():
-    with pytest.raises(UnknownDatasetError, match="Unknown forecast data set"):
-        datasets.get_info("sst2", task="forecast")
+    with pytest.raises(UnknownDatasetError, match="Unknown forecasting data set"):
+        datasets.get_info("sst2", task="forecasting")
 
 
 def test_embedded_data_needs_no_network(monkeypatch):

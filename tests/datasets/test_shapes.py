@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
+from seqkeras import metrics
 from seqkeras.datasets import shapes
 from seqkeras.datasets.shapes import (
     HELD_OUT,
     Shape,
-    attribute_accuracy,
     captions_of,
     load_shapes,
     parse_caption,
@@ -47,7 +47,7 @@ def test_every_caption_parses_and_both_references_describe_one_scene(data):
     for refs in data.train.captions:
         assert len(refs) == 2
         first, second = (parse_caption(r) for r in refs)
-        assert shapes._readings(first) == shapes._readings(second)[::-1]
+        assert metrics._readings(first) == metrics._readings(second)[::-1]
 
 
 def test_attributes_are_balanced_so_the_prior_cannot_caption(data):
@@ -100,39 +100,6 @@ def test_triangle_points_up():
 )
 def test_parse_refuses_other_text(text):
     assert parse_caption(text) is None
-
-
-def test_attribute_accuracy():
-    references = [
-        ["a large red square above a small blue circle"],
-        ["a small green circle", "one small green circle"],
-    ]
-    perfect = ["a small blue circle below a large red square", "one small green circle"]
-    scores = attribute_accuracy(perfect, references)
-    assert scores == {
-        "size": 1.0,
-        "colour": 1.0,
-        "shape": 1.0,
-        "relation": 1.0,
-        "objects": 1.0,
-        "parsed": 1.0,
-    }
-    wrong = ["a large red square above a small green circle", "nonsense"]
-    scores = attribute_accuracy(wrong, references)
-    # 3 objects in all: the green circle's colour and the nonsense are wrong.
-    assert scores["colour"] == pytest.approx(1 / 3)
-    assert scores["size"] == scores["shape"] == pytest.approx(2 / 3)
-    assert scores["relation"] == 1.0
-    assert scores["parsed"] == 0.5 and scores["objects"] == 0.5
-    # The objects are right but the relation word is not.
-    swapped = attribute_accuracy(
-        ["a large red square below a small blue circle"], references[:1]
-    )
-    assert swapped["relation"] == 0.0 and swapped["colour"] == 1.0
-    with pytest.raises(InvalidArgumentError, match="shapes caption"):
-        attribute_accuracy(["a dog runs"], [["A dog runs on grass ."]])
-    with pytest.raises(InvalidArgumentError, match="one list of references"):
-        attribute_accuracy(["a"], [])
 
 
 def test_bad_arguments():

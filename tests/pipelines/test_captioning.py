@@ -41,8 +41,9 @@ def test_pixels_files_and_bytes_give_the_same_captions(trained, data, tmp_path):
         path.write_bytes(data_bytes)
         paths.append(str(path))
     assert trained.caption(paths) == from_pixels
-    # One image alone, and float pixels, are accepted too.
-    assert trained.caption(images[0]) == from_pixels[:1]
+    # One image alone (its caption), and float pixels, are accepted too.
+    assert trained.caption(images[0]) == from_pixels[0]
+    assert trained.caption(paths[0]) == trained.caption(encoded[0]) == from_pixels[0]
     assert trained.caption(images.astype("float32")) == from_pixels
 
 
@@ -55,7 +56,8 @@ def test_images_of_another_size_are_resized(trained, data):
 def test_attention_maps_cover_the_grid(trained, data):
     [result] = trained.caption_with_attention(data.test.images[:1])
     assert result["tokens"][-1] == "[END]" or len(result["tokens"]) == 24
-    assert result["caption"] == " ".join(t for t in result["tokens"] if t != "[END]")
+    assert result["text"] == " ".join(t for t in result["tokens"] if t != "[END]")
+    assert result["score"] < 0
     assert result["attention"].shape == (len(result["tokens"]), 8, 8)
     np.testing.assert_allclose(result["attention"].sum(axis=(1, 2)), 1.0, atol=1e-5)
 

@@ -53,7 +53,7 @@ def test_persistence_errors_on_a_ramp_are_exact():
 def test_repeat_baseline_on_a_ramp():
     pipeline = ForecastingPipeline("repeat", input_width=5, horizon=3)
     pipeline.fit(RAMP)
-    assert pipeline.predict(np.arange(5.0)[:, None])[0, :, 0].tolist() == [2, 3, 4]
+    assert pipeline.predict(np.arange(5.0)[:, None])[:, 0].tolist() == [2, 3, 4]
     assert pipeline.evaluate(RAMP)["mae_per_horizon"] == pytest.approx([3, 3, 3])
 
 
@@ -126,7 +126,7 @@ def test_predict_refuses_wrong_windows(trained):
 def test_bad_data_and_arguments():
     with pytest.raises(InvalidInputError, match="Expected a TimeSeries"):
         ForecastingPipeline("linear", input_width=3).fit(np.arange(10.0))
-    with pytest.raises(InvalidArgumentError, match="`model`"):
+    with pytest.raises(InvalidArgumentError, match="`architecture`"):
         ForecastingPipeline("prophet")
     with pytest.raises(InvalidArgumentError, match="Unknown model argument"):
         ForecastingPipeline("lstm", embedding_dim=3)
@@ -143,4 +143,5 @@ def test_other_models_train_and_evaluate(model):
     pipeline = ForecastingPipeline(model, input_width=8, horizon=4, units=4)
     history = pipeline.fit(TRAIN, epochs=1, batch_size=64, verbose=0)
     assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0])
-    assert pipeline.predict(TEST.values[:8]).shape == (1, 4, 1)
+    assert pipeline.predict(TEST.values[:8]).shape == (4, 1)
+    assert pipeline.predict(TEST.values[None, :8]).shape == (1, 4, 1)

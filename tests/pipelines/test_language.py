@@ -7,7 +7,7 @@ import pytest
 
 from seqkeras.datasets.language import LanguageModelData, TextStream
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
-from seqkeras.pipelines.base import load_pipeline
+from seqkeras.pipelines import load_pipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
 from tests.helpers import serve_in_fresh_process
 
@@ -111,9 +111,11 @@ def test_sampling_is_reproducible_and_beam_search_runs(trained):
     first = pipeline.generate("the", method="sample", temperature=1.5, seed=3)
     assert first == pipeline.generate("the", method="sample", temperature=1.5, seed=3)
     assert "[UNK]" not in first and "[START]" not in first
-    for method in ("top_k", "beam"):
-        words = pipeline.generate("the apple and the", method=method).split()
+    for options in ({"method": "sample", "top_k": 3}, {"method": "beam"}):
+        words = pipeline.generate("the apple and the", **options).split()
         assert words and set(words) <= set(pipeline.vocabulary.tokens)
+    with pytest.raises(InvalidArgumentError, match="takes beam_width"):
+        pipeline.generate("the", method="beam", top_k=3)
     with pytest.raises(InvalidArgumentError, match="`method`"):
         pipeline.generate("the", method="nucleus")
 
@@ -187,16 +189,18 @@ def test_bad_inputs():
         pipeline.fit(TextStream(["abc\n"], "char"))
     with pytest.raises(InvalidArgumentError, match="batch_size=2"):
         pipeline.fit(salads(10, 0), batch_size=32)
-    with pytest.raises(InvalidArgumentError, match="`config`"):
-        LanguageModelPipeline(config="huge")
+    with pytest.raises(InvalidArgumentError, match="not `config`"):
+        LanguageModelPipeline(config="small")
+    with pytest.raises(InvalidArgumentError, match="`architecture`"):
+        LanguageModelPipeline("huge")
     with pytest.raises(InvalidArgumentError, match="Unknown model argument"):
         LanguageModelPipeline(unit=4)
 
 
 def test_configs_set_the_papers_set_up():
-    small = LanguageModelPipeline(config="small")
+    small = LanguageModelPipeline("small")
     assert (small.num_steps, small.batch_size, small.decay_after) == (20, 20, 4)
     assert small.model_kwargs["units"] == [200, 200]
-    course = LanguageModelPipeline(config="course", batch_size=30)
+    course = LanguageModelPipeline("course", batch_size=30)
     assert course.model_kwargs["units"] == [256, 128]
     assert (course.num_steps, course.batch_size) == (20, 30)  # overridden

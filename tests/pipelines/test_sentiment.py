@@ -43,7 +43,9 @@ def test_predict_returns_probabilities_per_label(trained_sentiment):
     probabilities = trained_sentiment.predict(["A great film.", "Awful.", ""])
     assert probabilities.shape == (3, 2) and probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-6)
-    assert trained_sentiment.predict("A great film.").shape == (1, 2)
+    one = trained_sentiment.predict("A great film.")  # one text: one row
+    np.testing.assert_array_equal(one, probabilities[0])
+    assert trained_sentiment.predict_labels("Awful.") in ("negative", "positive")
     assert trained_sentiment.predict([]).shape == (0, 2)
     labels = trained_sentiment.predict_labels(["A great film.", "Awful."])
     assert set(labels) <= {"negative", "positive"}

@@ -109,7 +109,8 @@ def test_strings_and_word_lists_give_the_same_tags(trained_crf):
         trained_crf.predict(["", "  "])
         == [{"tokens": [], "tags": [], "entities": []}] * 2
     )
-    assert trained_crf.predict("in Rome")[0]["tokens"] == ["in", "Rome"]
+    assert trained_crf.predict("in Rome")["tokens"] == ["in", "Rome"]
+    assert trained_crf.predict_tags("in Rome") == ["O", "B-LOC"]
     assert trained_crf.predict_tags([["in", "Rome"]]) == [["O", "B-LOC"]]
 
 
@@ -171,7 +172,7 @@ def test_bad_inputs_are_refused(trained_crf):
         TaggingPipeline(TAGS, unit=3)
     with pytest.raises(InvalidArgumentError, match="`architecture`"):
         TaggingPipeline(TAGS, architecture="transformer")
-    with pytest.raises(InvalidInputError, match="no sentences"):
+    with pytest.raises(InvalidInputError, match="empty TaggedSentences"):
         trained_crf.evaluate(TaggedSentences([], []))
 
 
@@ -179,7 +180,7 @@ def test_ensemble_averages_crf_potentials_and_exports(trained_crf, toy, tmp_path
     other = TaggingPipeline(**{**trained_crf.get_config(), "seed": 1})
     other.fit(toy[0], epochs=2, verbose=0)
     ensemble = TaggingPipeline.average([trained_crf, other])
-    features = trained_crf.encoder(trained_crf._words(["in Rome we met Anna"]))
+    features = trained_crf.encoder(trained_crf._batch_of(["in Rome we met Anna"])[1])
     np.testing.assert_allclose(
         ensemble.model.predict(features, verbose=0),
         (

@@ -74,10 +74,10 @@ def test_learns_to_translate_and_decoders_agree(trained):
 def test_attention_weights_and_tokens_line_up(trained):
     [result] = trained.translate_with_attention(["one two three."])
     assert result["source_tokens"] == ["one", "two", "three", "."]
-    assert result["target_tokens"][-1] == "[END]"
-    assert result["translation"] == " ".join(result["target_tokens"][:-2]) + "."
+    assert result["tokens"][-1] == "[END]"
+    assert result["text"] == " ".join(result["tokens"][:-2]) + "."
     weights = result["attention"]
-    assert weights.shape == (len(result["target_tokens"]), 4)
+    assert weights.shape == (len(result["tokens"]), 4)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
 
 
@@ -104,8 +104,8 @@ def test_save_load_export_and_fresh_process(trained, tmp_path):
 def test_plain_encoder_decoder_exports_without_attention(tmp_path):
     pipeline = TranslationPipeline(architecture="seq2seq", units=8, embedding_dim=4)
     pipeline.fit(reversal_pairs(64), epochs=1, verbose=0)
-    outputs = pipeline.translation_function()(np.array([b"one two."]))
-    assert "attention" not in outputs
+    outputs = pipeline.decoding_function()(np.array([b"one two."]), 40)
+    assert "attention" not in outputs and "source_tokens" in outputs
     [detail] = pipeline.translate_with_attention(["one."])
     assert not detail["attention"].any()
 
@@ -142,7 +142,9 @@ def test_sampling_settings_do_not_retrace(trained):
         trained.translate(
             ["one two."], method="sample", seed=seed, temperature=0.5 + seed
         )
-    [function] = [f for key, f in trained._functions.items() if key[0] == "sample"]
+    [function] = [
+        f for key, f in trained._functions.items() if key[:2] == ("decode", "sample")
+    ]
     assert function.experimental_get_tracing_count() == 1
     with pytest.raises(InvalidArgumentError, match="`temperature`"):
         trained.translate(["one."], method="sample", temperature=-1.0)
@@ -167,7 +169,6 @@ def test_unknown_words_are_never_generated():
         ("beam", {}),
         ("sample", {"temperature": 5.0, "seed": 1}),
     ]:
-        function = pipeline.translation_function(method, **options)
-        tokens = function(np.array(["name."] * 50))["target_tokens"].to_list()
-        generated = {t.decode() for row in tokens for t in row}
+        details = pipeline.predict_details(["name."] * 50, method=method, **options)
+        generated = {t for detail in details for t in detail["tokens"]}
         assert not generated & {"[UNK]", "[START]", ""}, (method, generated)

@@ -1,0 +1,470 @@
+"""What every task's command line shares: `TaskCommand`.
+
+A task's CLI module (`seqkeras/cli/<task>.py`) defines one subclass of
+`TaskCommand` and names an instance `COMMAND`. The subclass declares the
+task's arguments, how its data loads, how its pipeline is made, what the
+run reports (metrics and figures), the files it writes, and how its
+predictions print. The rest is written once here: the training run (refuse
+or clear a finished run, load, fit with checkpoints, save, export, write
+`metrics.json`, `history.json` and the figures), and the arguments every
+task takes (`--dataset`, `--architecture`, `--epochs`, `--batch-size`,
+`--quick`, `--overwrite`, `--seed`, `--out`).
+"""
+
+import argparse
+import dataclasses
+import json
+import pathlib
+import shutil
+import sys
+
+from seqkeras.errors import InvalidArgumentError
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+QUICK_SIZES = {"train": 2000, "validation": 300, "test": 500}
+
+# What `train` writes for every task (a task adds its own `files`).
+COMMON_FILES = (
+    "checkpoints",
+    "logs",
+    "saved_model",
+    "model.keras",
+    "pipeline.json",
+    "metrics.json",
+    "history.json",
+    "training_curves.png",
+)
+# Arguments that say where and how a run goes, not what it trains on;
+# `metrics.json` keeps the others so that `evaluate` can load the data again.
+RUN_ARGUMENTS = ("out", "overwrite", "quick", "handler", "command", "task", "epochs")
+
+
+def positive_int(text):
+    """argparse type: a positive integer."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def user_error(message):
+    """An error that the command line prints as one line (exit status 1)."""
+    return InvalidArgumentError(message)
+
+
+@dataclasses.dataclass
+class Report:
+    """What a finished training run reports.
+
+    Args:
+        metrics: task-specific entries of `metrics.json` (`test`,
+            `validation`, baselines, ...).
+        figures: file name -> matplotlib figure, saved in `--out`.
+        lines: printed at the end, the headline first.
+    """
+
+    metrics: dict
+    figures: dict = dataclasses.field(default_factory=dict)
+    lines: list = dataclasses.field(default_factory=list)
+
+
+class TaskCommand:
+    """One task on the command line. Subclasses set the class attributes
+    and override the methods marked "Task hooks"."""
+
+    task = None  # the registered task name
+    default_dataset = None
+    default_epochs = 10
+    files = ()  # what `train` writes besides COMMON_FILES
+    unit = "examples"  # what `examples_per_second` counts
+    # Arguments of a `train` that runs in seconds on embedded data (tests).
+    smoke_arguments = ()
+
+    @property
+    def pipeline_class(self):
+        from seqkeras.pipelines import registry
+
+        return registry.pipeline_class(self.task)
+
+    @property
+    def aliases(self):
+        from seqkeras.pipelines import registry
+
+        return registry.aliases(self.task)
+
+    # === Task hooks ===
+
+    def add_arguments(self, parser):
+        """Adds the task's own arguments to its `train` parser."""
+
+    def architectures(self):
+        """The names `--architecture` takes: the pipeline's presets."""
+        return list(self.pipeline_class.presets)
+
+    @property
+    def default_architecture(self):
+        import inspect
+
+        parameters = inspect.signature(self.pipeline_class.__init__).parameters
+        return parameters["architecture"].default
+
+    def load_data(self, args):
+        """The data set named by `args.dataset` (and the task's data
+        arguments): an object with `name`, `train`, `validation`, `test`,
+        `summary()` and `subset(**QUICK_SIZES)`."""
+        from seqkeras import datasets
+
+        datasets.get_info(args.dataset, task=self.task)
+        return datasets.load(args.dataset)
+
+    def pipeline_inputs(self, args, data):
+        """Pipeline arguments that come from the data (class names, a
+        tagging scheme) or need converting from the command line."""
+        return {}
+
+    def make_pipeline(self, args, data):
+        """The task's pipeline: the architecture, then every command-line
+        value that names an argument of the pipeline or of its builder (the
+        ones left out keep their defaults), then `pipeline_inputs`."""
+        import inspect
+
+        cls = self.pipeline_class
+        accepted = set(inspect.signature(cls.__init__).parameters)
+        accepted |= set(inspect.signature(cls.builder).parameters)
+        given = {
+            name: value
+            for name, value in vars(args).items()
+            if name in accepted and value is not None and name != "architecture"
+        }
+        given.update(self.pipeline_inputs(args, data))
+        return cls(architecture=args.architecture, **given)
+
+    def report(self, pipeline, data, args):
+        """The run's metrics, figures and printed lines (a `Report`)."""
+        raise NotImplementedError
+
+    def examples(self, pipeline, data):
+        """A few raw test inputs that `pipeline.predict` takes."""
+        raise NotImplementedError
+
+    def command_line_inputs(self, inputs, folder):
+        """`examples` as `seqkeras predict` arguments (strings), writing
+        files into `folder` if the task reads files; None if `predict` does
+        not read its inputs from the command line."""
+        return [str(x) for x in inputs]
+
+    def serving_inputs(self, inputs, folder):
+        """`examples` as JSON values for `seqkeras/serving.py`."""
+        return self.command_line_inputs(inputs, folder)
+
+    def read_inputs(self, texts, args):
+        """`seqkeras predict`'s arguments -> inputs for `pipeline.predict`."""
+        return list(texts)
+
+    def predict_options(self, args):
+        """`pipeline.predict`'s options from `seqkeras predict`'s arguments."""
+        given = sorted(model_overrides(args, DECODING_OPTIONS))
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise user_error(
+                f"{flags}: decoding options apply to the tasks that write text "
+                f"(translation, captioning, language models), not to {self.task}."
+            )
+        return {}
+
+    def print_predictions(self, texts, predictions, pipeline, as_json):
+        """Prints one line per input."""
+        for text, prediction in zip(texts, predictions, strict=True):
+            if as_json:
+                print(json.dumps({"input": text, **prediction}, ensure_ascii=False))
+            else:
+                print(prediction)
+
+    def add_commands(self, commands):
+        """Adds top-level commands of the task's own (`generate`)."""
+
+    # === Training ===
+
+    @property
+    def help(self):
+        """One line for `seqkeras train --help`: the class docstring's."""
+        return (type(self).__doc__ or "").strip().splitlines()[0]
+
+    def add_training_arguments(self, parser):
+        """The arguments every task's `train` takes."""
+        parser.add_argument(
+            "--out",
+            required=True,
+            type=pathlib.Path,
+            help="folder for the model, export, metrics and plots",
+        )
+        parser.add_argument(
+            "--dataset",
+            default=self.default_dataset,
+            help=f"a {self.task} data set (seqkeras datasets list; default "
+            f"{self.default_dataset})",
+        )
+        parser.add_argument(
+            "--architecture",
+            "--model",
+            dest="architecture",
+            default=self.default_architecture,
+            choices=self.architectures(),
+            help=f"the preset (default {self.default_architecture})",
+        )
+        parser.add_argument(
+            "--epochs",
+            type=positive_int,
+            default=None,
+            help=f"epochs (default {self.default_epochs}, or 1 with --quick)",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=None,
+            help="training examples per batch (default 32)",
+        )
+        parser.add_argument(
+            "--quick", action="store_true", help="1 epoch on a slice: a smoke test"
+        )
+        parser.add_argument(
+            "--overwrite", action="store_true", help="replace a finished run in --out"
+        )
+        parser.add_argument("--seed", type=int, default=0)
+
+    def epochs(self, args):
+        return args.epochs or (1 if args.quick else self.default_epochs)
+
+    def train(self, args):
+        """`seqkeras train TASK ...`: returns the exit status."""
+        self.prepare_out(args)
+        data = self.load_data(args)
+        if args.quick:
+            data = data.subset(**QUICK_SIZES)
+        pipeline = self.make_pipeline(args, data)
+        print(data.summary())
+        interrupted = self.fit(pipeline, data, args)
+        if interrupted:
+            return interrupted
+        report = self.report(pipeline, data, args)
+        self.finish(pipeline, data, args, report)
+        for line in report.lines:
+            print(line)
+        print(
+            f"trained in {pipeline.train_seconds:.0f} s "
+            f"({pipeline.examples_per_second:,.0f} {self.unit}/s)"
+        )
+        return 0
+
+    def prepare_out(self, args):
+        """Refuses to overwrite a finished run unless asked to; clears it if so."""
+        if (args.out / "metrics.json").exists():
+            if not args.overwrite:
+                raise user_error(
+                    f"{args.out} already holds a finished run. Choose another "
+                    "--out, or pass --overwrite to replace it."
+                )
+            self.remove_run(args.out)
+
+    def remove_run(self, out):
+        """Deletes what `train` writes in `out`, and nothing else."""
+        for name in (*COMMON_FILES, *self.files):
+            path = pathlib.Path(out) / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def fit(self, pipeline, data, args, **kwargs):
+        """Trains with checkpoints in `--out`; returns an exit status on Ctrl-C."""
+        checkpoints = args.out / "checkpoints"
+        if (checkpoints / "backup").exists():
+            print(f"Resuming the interrupted run in {args.out}.")
+        try:
+            pipeline.fit(
+                data.train,
+                data.validation,
+                epochs=self.epochs(args),
+                batch_size=args.batch_size,
+                checkpoint_dir=checkpoints,
+                log_dir=args.out / "logs",
+                **kwargs,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"\nInterrupted. The last finished epoch is saved in {checkpoints}; "
+                "run the same command again to resume.",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        return None
+
+    def finish(self, pipeline, data, args, report):
+        """Saves, exports, writes metrics.json, history.json and the figures."""
+        from seqkeras import plots
+
+        out = args.out
+        pipeline.save(out)
+        pipeline.export(out / "saved_model")
+        metrics = {
+            "task": self.task,
+            "dataset": data.name,
+            "architecture": args.architecture,
+            **report.metrics,
+            "quick": args.quick,
+            "epochs": len(pipeline.history.get("loss", [])),
+            "train_seconds": round(pipeline.train_seconds, 2),
+            "examples_per_second": round(pipeline.examples_per_second, 1),
+            "config": pipeline.get_config(),
+            "arguments": data_arguments(args),
+        }
+        write_json(out / "metrics.json", metrics)
+        write_json(out / "history.json", pipeline.history)
+        figures = dict(report.figures)
+        if pipeline.history:
+            title = f"{args.architecture} on {data.name}"
+            curves = plots.plot_history(pipeline.history, title=title)
+            figures = {"training_curves.png": curves, **figures}
+        for name, figure in figures.items():
+            save_figure(figure, out / name)
+        written = ["model.keras", "saved_model/", "metrics.json", "history.json"]
+        print(f"wrote {out}/: {', '.join([*written, *figures, 'logs/'])}")
+
+    # === evaluate ===
+
+    def evaluation_data(self, parser, run_metrics, dataset):
+        """The data a finished run was trained on (or `dataset`), loaded
+        again from the arguments its `metrics.json` kept."""
+        args = parser.parse_args(["--out", "."])
+        saved = run_metrics.get("arguments", {})
+        for name, value in saved.items():
+            setattr(args, name, value)
+        if dataset or "dataset" not in saved:
+            args.dataset = dataset or run_metrics.get("dataset") or args.dataset
+        args.quick = False
+        return self.load_data(args)
+
+
+def data_arguments(args):
+    """The arguments of a `train` run worth keeping in `metrics.json`."""
+    kept = {}
+    for name, value in vars(args).items():
+        if name in RUN_ARGUMENTS or callable(value):
+            continue
+        kept[name] = str(value) if isinstance(value, pathlib.Path) else value
+    return kept
+
+
+def columns(text):
+    """A comma-separated list of column names, or None."""
+    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
+
+
+def write_json(path, value):
+    path.write_text(json.dumps(value, indent=2) + "\n")
+
+
+def save_figure(figure, path):
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def model_overrides(args, names):
+    """The model options among `names` given on the command line."""
+    values = {name: getattr(args, name, None) for name in names}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _cells():
+    from seqkeras.models.recurrent import CELLS
+
+    return list(CELLS)
+
+
+# The model and preprocessing options a task may offer, by the name of the
+# pipeline's (or its builder's) argument: (argparse keywords, help).
+MODEL_OPTIONS = {
+    "cell": ({"choices": _cells}, "the recurrent cell (default: the architecture's)"),
+    "units": ({"type": positive_int}, "hidden units per layer"),
+    "num_layers": ({"type": positive_int}, "stacked recurrent layers"),
+    "bidirectional": ({"action": "store_true"}, "read both ways"),
+    "embedding_dim": ({"type": positive_int}, "size of the word vectors"),
+    "char_encoder": ({"choices": ["cnn", "bilstm"]}, "character features"),
+    "dropout": ({"type": float}, "dropout rate"),
+    "word_dropout": ({"type": float}, "share of training words read as [UNK]"),
+    "optimizer": ({"choices": ["sgd", "adam"]}, "the optimizer"),
+    "learning_rate": ({"type": float}, "the optimizer's learning rate"),
+    "clipnorm": ({"type": float}, "clip each gradient to this norm"),
+    "tie_embeddings": ({"action": "store_true"}, "share input and output vectors"),
+    "num_steps": ({"type": positive_int}, "the TBPTT window, in tokens"),
+    "max_vocabulary_size": ({"type": positive_int}, "keep this many tokens"),
+    "min_count": ({"type": positive_int}, "rarer words become [UNK] (default 1)"),
+    "lowercase": ({"action": "store_true"}, "case-fold words first"),
+    "beam_width": (
+        {"type": positive_int},
+        "beam of the test scores and of the exported beam signature",
+    ),
+}
+
+
+def add_model_arguments(parser, *names):
+    """Adds model and preprocessing options by name (see `MODEL_OPTIONS`);
+    each defaults to None: the pipeline's or the architecture's value."""
+    group = parser.add_argument_group("model and preprocessing")
+    for name in names:
+        keywords, text = MODEL_OPTIONS[name]
+        keywords = {k: v() if callable(v) and k == "choices" else v
+                    for k, v in keywords.items()}  # fmt: skip
+        flag = "--" + name.replace("_", "-")
+        group.add_argument(flag, default=None, help=text, **keywords)
+    return group
+
+
+DECODING_OPTIONS = ("method", "max_length", "temperature", "top_k", "seed")
+DECODING_OPTIONS += ("beam_width", "length_penalty")
+
+
+def add_decoding_arguments(parser):
+    """The decoding options of `seqkeras predict` (tasks that write text)."""
+    group = parser.add_argument_group(
+        "decoding (translation, captioning, language models)"
+    )
+    group.add_argument("--method", choices=["greedy", "sample", "beam"], default=None)
+    group.add_argument("--max-length", type=positive_int, default=None)
+    group.add_argument("--temperature", type=float, default=None)
+    group.add_argument("--top-k", type=positive_int, default=None)
+    group.add_argument("--seed", type=int, default=None)
+    group.add_argument(
+        "--beam-width", type=positive_int, default=None, help="implies --method beam"
+    )
+    group.add_argument("--length-penalty", type=float, default=None)
+
+
+def decoding_options(args):
+    """The decoding options given on the command line; a beam width alone
+    means beam search, a temperature or top-k alone sampling."""
+    options = model_overrides(args, DECODING_OPTIONS)
+    if "method" not in options:
+        if "beam_width" in options or "length_penalty" in options:
+            options["method"] = "beam"
+        elif {"temperature", "top_k", "seed"} & set(options):
+            options["method"] = "sample"
+    return options
+
+
+class GenerativeCommand(TaskCommand):
+    """A task whose pipeline writes text (a `GenerativePipeline`)."""
+
+    def predict_options(self, args):
+        return decoding_options(args)
+
+    def print_predictions(self, texts, predictions, pipeline, as_json):
+        for text, prediction in zip(texts, predictions, strict=True):
+            if as_json:
+                line = {"input": text, pipeline.text_output: prediction}
+                print(json.dumps(line, ensure_ascii=False))
+            else:
+                print(prediction)

@@ -1,0 +1,60 @@
+"""`seqkeras train sentiment`: many-to-one classification of raw text."""
+
+import json
+
+from seqkeras.cli.command import Report, TaskCommand, add_model_arguments
+
+
+class SentimentCommand(TaskCommand):
+    """many-to-one sentiment classification"""
+
+    task = "sentiment"
+    default_dataset = "sentiment-sample"
+    files = ("preprocessing.json", "confusion_matrix.png")
+    smoke_arguments = ("--units", "8", "--embedding-dim", "8")
+
+    def add_arguments(self, parser):
+        group = add_model_arguments(
+            parser, "units", "num_layers", "embedding_dim", "dropout",
+            "learning_rate", "clipnorm", "max_vocabulary_size", "min_count",
+        )  # fmt: skip
+        group.add_argument(
+            "--no-bucketing",
+            action="store_true",
+            help="pad batches to their longest sentence, unsorted",
+        )
+
+    def pipeline_inputs(self, args, data):
+        return {"label_names": data.label_names, "bucketing": not args.no_bucketing}
+
+    def report(self, pipeline, data, args):
+        from seqkeras import plots
+
+        test = pipeline.evaluate(data.test)
+        matrix = plots.plot_confusion_matrix(
+            test["confusion_matrix"], data.label_names, title=f"{data.name} test"
+        )
+        return Report(
+            metrics={"test": test, "validation": pipeline.evaluate(data.validation)},
+            figures={"confusion_matrix.png": matrix},
+            lines=[
+                f"test accuracy {test['accuracy']:.4f} on "
+                f"{test['num_examples']:,} examples"
+            ],
+        )
+
+    def examples(self, pipeline, data):
+        return list(data.test.texts[:3])
+
+    def print_predictions(self, texts, predictions, pipeline, as_json):
+        for text, row in zip(texts, predictions, strict=True):
+            label = pipeline.label_names[int(row.argmax())]
+            if as_json:
+                scores = dict(zip(pipeline.label_names, map(float, row), strict=True))
+                line = {"input": text, "label": label, "probabilities": scores}
+                print(json.dumps(line, ensure_ascii=False))
+            else:
+                print(f"{label:>14} {row.max():.3f}  {text}")
+
+
+COMMAND = SentimentCommand()

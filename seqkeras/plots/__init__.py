@@ -1,0 +1,36 @@
+"""Plots: training curves, confusion matrices, forecasts, model comparisons,
+CRF transitions, attention maps, captioned images, word maps and unrolled
+RNN diagrams.
+
+Every function returns a matplotlib `Figure`: a notebook shows it, the
+command line saves it with `fig.savefig(path)`.
+"""
+
+from seqkeras.plots.diagrams import plot_rnn_diagram
+from seqkeras.plots.sequences import (
+    plot_attention,
+    plot_caption_attention,
+    plot_caption_grid,
+    plot_embeddings,
+)
+from seqkeras.plots.series import plot_error_per_horizon, plot_forecasts
+from seqkeras.plots.training import (
+    plot_confusion_matrix,
+    plot_history,
+    plot_model_comparison,
+    plot_transitions,
+)
+
+__all__ = [
+    "plot_attention",
+    "plot_caption_attention",
+    "plot_caption_grid",
+    "plot_confusion_matrix",
+    "plot_embeddings",
+    "plot_error_per_horizon",
+    "plot_forecasts",
+    "plot_history",
+    "plot_model_comparison",
+    "plot_rnn_diagram",
+    "plot_transitions",
+]
