@@ -69,8 +69,8 @@ def main():
     if args.subset:
         corpus = corpus.subset(args.subset, args.subset, args.subset)
     pipeline = LanguageModelPipeline(
+        args.config or "lstm",
         level=args.level,
-        config=args.config,
         num_steps=args.num_steps,
         batch_size=args.batch_size,
         **overrides,

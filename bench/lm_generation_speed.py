@@ -34,7 +34,7 @@ def main():
     results = {}
     for batch in (1, 64):
         prompts = [prompt] * batch
-        function = pipeline.generation_function("sample")
+        function = pipeline.decoding_function("sample")
         inputs = (
             tf.constant(prompts),
             tf.constant(args.max_length),
@@ -45,7 +45,8 @@ def main():
         for seed in range(1, args.repeats + 1):
             start = time.perf_counter()
             outputs = function(*inputs, tf.constant(seed, tf.int64))
-            tokens = int(outputs["lengths"].numpy().sum())
+            generated = outputs["tokens"].flat_values  # [END] is not counted
+            tokens = int(tf.reduce_sum(tf.cast(generated != "[END]", tf.int32)))
             elapsed = time.perf_counter() - start
             rates.append(tokens / elapsed)
             seconds.append(elapsed)
