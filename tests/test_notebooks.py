@@ -1,14 +1,36 @@
 """Every notebook is committed without outputs and runs top to bottom in
-quick mode (`SEQKERAS_QUICK=1`); the assertions inside them must hold."""
+quick mode (`SEQKERAS_QUICK=1`); the assertions inside them must hold.
 
+Each run's wall time goes to `runs/notebook_times.json` (merged with what is
+there, by notebook file name), for the run-time table in notebooks/README.md.
+"""
+
+import datetime
+import json
 import os
 import pathlib
+import time
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+TIMES = pathlib.Path(__file__).parents[1] / "runs" / "notebook_times.json"
+
+
+def _record_time(path, seconds):
+    """Merges one quick-mode wall time into `TIMES`, keyed by file name."""
+    times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    times[path.name] = {
+        "quick_seconds": round(seconds, 1),
+        "date": datetime.date.today().isoformat(),
+        "cpus": os.cpu_count(),
+    }
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    partial = TIMES.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    partial.replace(TIMES)
 
 
 def test_there_are_notebooks():
@@ -45,4 +67,6 @@ def test_runs_in_quick_mode(path, monkeypatch):
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
+    start = time.perf_counter()
     client.execute()
+    _record_time(path, time.perf_counter() - start)

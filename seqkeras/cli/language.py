@@ -115,7 +115,9 @@ class LanguageModelCommand(GenerativeCommand):
         parser = commands.add_parser(
             "generate", help="continue a prompt with a trained language model"
         )
-        parser.add_argument("run", type=pathlib.Path, help="a folder from `train lm`")
+        parser.add_argument(
+            "run", type=pathlib.Path, help="a folder from `train language-model`"
+        )
         parser.add_argument("--prompt", default="", help="the text to continue")
         parser.add_argument(
             "--length", type=positive_int, default=100, help="tokens to generate"

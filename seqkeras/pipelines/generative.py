@@ -147,7 +147,7 @@ class GenerativePipeline(Pipeline):
             seed: sampling only: the same seed gives the same text (default 0).
             beam_width: beam search only (default: the pipeline's).
             length_penalty: beam search only: scores are divided by
-                `length ** length_penalty` (default 0: none).
+                `length ** length_penalty` (default 1; 0 ranks raw sums).
             batch_size: inputs decoded together (default 256).
             verbose: 1 shows a progress bar.
         """
