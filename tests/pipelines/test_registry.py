@@ -27,8 +27,8 @@ def test_every_task_has_one_name_and_its_old_words():
         "series-classification",
     ]
     assert registry.task_name("tag") == registry.task_name("tagging") == "tagging"
-    assert registry.task_name("lm") == registry.task_name("language") == (
-        "language-model"
+    assert (
+        registry.task_name("lm") == registry.task_name("language") == ("language-model")
     )
     assert registry.task_name("weather-classifier") == "series-classification"
     assert registry.pipeline_class("forecast") is ForecastingPipeline
