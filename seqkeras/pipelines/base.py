@@ -59,16 +59,6 @@ TRAINING_BATCH_SIZE = 32
 INFERENCE_BATCH_SIZE = 256
 
 
-def vocabulary_fingerprint(vocabularies):
-    """`{"vocabulary_sha256": ...}`: a hash of the tokens of every vocabulary
-    (None entries skipped), for a checkpoint's fingerprint."""
-    import hashlib
-
-    tokens = [v.tokens for v in vocabularies if v is not None]
-    digest = hashlib.sha256(json.dumps(tokens).encode("utf-8")).hexdigest()
-    return {"vocabulary_sha256": digest}
-
-
 def plain(value):
     """`value` for JSON: tuples become lists, inside lists and dicts too."""
     if isinstance(value, (tuple, list)):
@@ -519,37 +509,3 @@ class Pipeline:
         finally:
             logger.setLevel(level)
         return pathlib.Path(path)
-
-
-class EncoderPreprocessing:
-    """Mixin: the task hooks for a pipeline whose preprocessing is one
-    encoder in `self.encoder` (a `TextEncoder` or `WordEncoder`), saved as
-    `preprocessing.json`. Set `encoder_class` to the encoder's class."""
-
-    encoder_class = None
-
-    def _save_preprocessing(self, directory):
-        self.encoder.save(directory / PREPROCESSING_FILE)
-
-    def _load_preprocessing(self, directory):
-        self.encoder = self.encoder_class.load(directory / PREPROCESSING_FILE)
-
-    def _preprocessing_config(self):
-        return self.encoder.get_config()
-
-    def _load_preprocessing_from(self, other):
-        self.encoder = other.encoder
-
-    def _is_adapted(self):
-        return self.encoder.vocabulary is not None
-
-    def _function_owners(self):
-        return (self.model, self.encoder)
-
-    def _trackables(self):
-        return [self.encoder]
-
-    def _fingerprint(self):
-        vocabularies = [self.encoder.vocabulary]
-        vocabularies.append(getattr(self.encoder, "char_vocabulary", None))
-        return {**super()._fingerprint(), **vocabulary_fingerprint(vocabularies)}

@@ -21,8 +21,8 @@ from seqkeras.datasets.shapes import parse_caption
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import attribute_accuracy, corpus_bleu, exact_match
 from seqkeras.models.captioning import PRESETS, build_captioner
-from seqkeras.pipelines.base import EncoderPreprocessing
 from seqkeras.pipelines.generative import GenerativePipeline
+from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder
 from seqkeras.text.vocabulary import Vocabulary

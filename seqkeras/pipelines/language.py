@@ -1,6 +1,10 @@
 """Language models from raw text: train with TBPTT, perplexity, scoring,
 generation.
 
+One concept in one module, although it is long: the language-model
+pipeline, whose training (a stateful model over one stream), evaluation
+(exact perplexity with a carried state) and scoring belong together.
+
 The corpus becomes one stream of ids (`seqkeras.datasets.language`), cut
 into windows for truncated backpropagation through time
 (`seqkeras.pipelines.tbptt`); the training model is stateful, so each batch
@@ -37,8 +41,8 @@ from seqkeras.models.language import (
     reset_states,
     step_function,
 )
-from seqkeras.pipelines.base import EncoderPreprocessing
 from seqkeras.pipelines.generative import GenerativePipeline
+from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.text.encoder import as_text_batch

@@ -12,8 +12,9 @@ from seqkeras.models.sentiment import (
     build_sentiment_classifier,
     class_probabilities,
 )
-from seqkeras.pipelines.base import EncoderPreprocessing, Pipeline, as_data
+from seqkeras.pipelines.base import Pipeline, as_data
 from seqkeras.pipelines.batching import encode_texts
+from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 

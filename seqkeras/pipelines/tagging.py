@@ -14,7 +14,8 @@ from seqkeras.datasets.tagging import TaggedSentences
 from seqkeras.errors import InvalidInputError, InvalidTagSequenceError
 from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
-from seqkeras.pipelines.base import EncoderPreprocessing, Pipeline, as_data
+from seqkeras.pipelines.base import Pipeline, as_data
+from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.tags import (
     SCHEMES,

@@ -18,9 +18,10 @@ from seqkeras._validation import one_of, positive_int
 from seqkeras.datasets.translation import SentencePairs
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
 from seqkeras.models.translation import PRESETS, build_translator
-from seqkeras.pipelines.base import as_data, vocabulary_fingerprint
+from seqkeras.pipelines.base import as_data
 from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.generative import GenerativePipeline
+from seqkeras.pipelines.preprocessing import vocabulary_fingerprint
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
