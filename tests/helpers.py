@@ -74,40 +74,46 @@ def serve_in_fresh_process(
     so any attempt to import it fails. Returns the outputs and the imported
     module names. `arguments` go to the signature by name (JSON values).
     """
-    out = pathlib.Path(tmp_path) / "outputs.npz"
+    job = {"model": str(saved_model), "inputs": list(inputs)}
+    job.update(signature=signature, arguments=arguments)
+    [outputs], modules = serve_many_in_fresh_process([job], tmp_path)
+    return outputs, modules
+
+
+def serve_many_in_fresh_process(jobs, tmp_path):
+    """`serve_in_fresh_process` for several SavedModels in one new process
+    (TensorFlow starts once). `jobs`: dicts of `model`, `inputs`,
+    `signature` and `arguments`. Returns one dict of outputs per job and the
+    imported module names."""
+    tmp_path = pathlib.Path(tmp_path)
     code = textwrap.dedent(
         f"""
         import json, runpy, sys
         import numpy as np
         sys.modules["seqkeras"] = None  # importing seqkeras now fails
         serving = runpy.run_path({str(SERVING_SCRIPT)!r})
-        model = serving["load"]({str(saved_model)!r})
-        outputs = serving["serve"](
-            model, json.loads(sys.argv[1]), {signature!r}, **json.loads(sys.argv[2])
-        )
-        # Strings come back as object arrays of bytes; store them as bytes.
-        # Ragged outputs come back as lists: store them as JSON.
-        outputs = {{
-            (k + "__json" if isinstance(v, list) else k): (
-                np.array(json.dumps(serving["_jsonable"](v)))
-                if isinstance(v, list)
-                else v.astype(bytes) if v.dtype == object else v
+        jobs = json.loads(sys.argv[1])
+        for i, job in enumerate(jobs):
+            model = serving["load"](job["model"])
+            outputs = serving["serve"](
+                model, job["inputs"], job["signature"], **job["arguments"]
             )
-            for k, v in outputs.items()
-        }}
-        np.savez({str(out)!r}, **outputs)
+            # Strings come back as object arrays of bytes; store them as bytes.
+            # Ragged outputs come back as lists: store them as JSON.
+            outputs = {{
+                (k + "__json" if isinstance(v, list) else k): (
+                    np.array(json.dumps(serving["_jsonable"](v)))
+                    if isinstance(v, list)
+                    else v.astype(bytes) if v.dtype == object else v
+                )
+                for k, v in outputs.items()
+            }}
+            np.savez({str(tmp_path)!r} + f"/outputs_{{i}}.npz", **outputs)
         print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None)))
         """
     )
     result = subprocess.run(
-        [
-            sys.executable,
-            "-P",
-            "-c",
-            code,
-            json.dumps(list(inputs)),
-            json.dumps(arguments),
-        ],
+        [sys.executable, "-P", "-c", code, json.dumps(list(jobs))],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -115,14 +121,20 @@ def serve_in_fresh_process(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     modules = json.loads(result.stdout.strip().splitlines()[-1])
-    with np.load(out) as data:
-        outputs = {
-            key.removesuffix("__json"): (
-                json.loads(str(data[key])) if key.endswith("__json") else data[key]
+    served = []
+    for i in range(len(jobs)):
+        with np.load(tmp_path / f"outputs_{i}.npz") as data:
+            served.append(
+                {
+                    key.removesuffix("__json"): (
+                        json.loads(str(data[key]))
+                        if key.endswith("__json")
+                        else data[key]
+                    )
+                    for key in data.files
+                }
             )
-            for key in data.files
-        }
-    return outputs, modules
+    return served, modules
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -42,11 +42,8 @@ def test_shapes_run_writes_bleu_exact_match_unseen_and_plots(shapes_run):
     assert metrics["config"]["image_size"] == [32, 32]
 
 
-def test_predict_evaluate_and_serve_a_captioning_run(shapes_run, image_files, capsys):
+def test_predict_and_serve_a_captioning_run(shapes_run, image_files, capsys):
     capsys.readouterr()
-    assert cli.main(["evaluate", str(shapes_run), "--split", "validation"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["split"] == "validation" and result["num_images"] == 500
     assert cli.main(["predict", str(shapes_run), *image_files]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.partition(":")[0] for line in lines] == image_files

@@ -20,7 +20,7 @@ import pytest
 from seqkeras import cli
 from seqkeras.cli.command import COMMON_FILES
 from seqkeras.pipelines import GenerativePipeline, load_pipeline, registry
-from tests.helpers import serve_in_fresh_process
+from tests.helpers import serve_many_in_fresh_process
 
 TASKS = registry.tasks()
 
@@ -40,10 +40,42 @@ class Run:
         self.inputs = self.command.examples(self.pipeline, self.data)
 
 
+_RUNS = {}
+
+
+def run_of(task, quick_run, tmp_path_factory):
+    if task not in _RUNS:
+        folder = tmp_path_factory.mktemp(f"{task}-inputs")
+        _RUNS[task] = Run(task, quick_run(task), folder)
+    return _RUNS[task]
+
+
 @pytest.fixture(scope="module", params=TASKS)
 def run(request, quick_run, tmp_path_factory):
-    task = request.param
-    return Run(task, quick_run(task), tmp_path_factory.mktemp(f"{task}-inputs"))
+    return run_of(request.param, quick_run, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def served(quick_run, tmp_path_factory):
+    """Every task's export run on its examples in one fresh process with
+    only TensorFlow and tensorflow-text (TensorFlow starts once for all)."""
+    jobs = []
+    for task in TASKS:
+        run = run_of(task, quick_run, tmp_path_factory)
+        pipeline = run.pipeline
+        jobs.append(
+            {
+                "model": str(run.out / "saved_model"),
+                "inputs": run.command.serving_inputs(run.inputs, run.folder),
+                "signature": pipeline.export_signature,
+                "arguments": pipeline.export_arguments(),
+            }
+        )
+    outputs, modules = serve_many_in_fresh_process(
+        jobs, tmp_path_factory.mktemp("served")
+    )
+    assert "seqkeras" not in modules and "tensorflow_text" in modules
+    return dict(zip(TASKS, outputs, strict=True))
 
 
 def same(a, b):
@@ -113,17 +145,9 @@ def test_save_and_load_predict_the_same(run):
     assert same(loaded.predict(run.inputs), run.pipeline.predict(run.inputs))
 
 
-def test_export_answers_as_predict_in_a_fresh_process(run):
+def test_export_answers_as_predict_in_a_fresh_process(run, served):
     pipeline = run.pipeline
-    inputs = run.command.serving_inputs(run.inputs, run.folder)
-    outputs, modules = serve_in_fresh_process(
-        run.out / "saved_model",
-        inputs,
-        run.folder,
-        signature=pipeline.export_signature,
-        **pipeline.export_arguments(),
-    )
-    assert "seqkeras" not in modules and "tensorflow_text" in modules
+    outputs = served[pipeline.task]
     expected = pipeline.predict(run.inputs)
     if isinstance(expected[0], dict):
         expected = [item[pipeline.export_output] for item in expected]

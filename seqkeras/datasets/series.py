@@ -13,6 +13,9 @@ Splits are by time only: `series.split(0.7, 0.2)` is the first 70% for
 training, the next 20% for validation and the rest for testing, so a model is
 never tested on days that come before days it trained on.
 
+One concept, a series and where it comes from, kept in one module of about
+500 lines: the container's checks and the CSV reader's are the same rules.
+
 Example:
 
 >>> series = load_seattle_weather()
