@@ -164,7 +164,7 @@ class TaskCommand:
 
     def predict_options(self, args):
         """`pipeline.predict`'s options from `seqkeras predict`'s arguments."""
-        given = sorted(model_overrides(args, DECODING_OPTIONS))
+        given = sorted(given_arguments(args, DECODING_OPTIONS))
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             raise user_error(
@@ -372,8 +372,8 @@ def save_figure(figure, path):
     plt.close(figure)
 
 
-def model_overrides(args, names):
-    """The model options among `names` given on the command line."""
+def given_arguments(args, names):
+    """The arguments among `names` given on the command line (not None)."""
     values = {name: getattr(args, name, None) for name in names}
     return {k: v for k, v in values.items() if v is not None}
 
@@ -446,7 +446,7 @@ def add_decoding_arguments(parser):
 def decoding_options(args):
     """The decoding options given on the command line; a beam width alone
     means beam search, a temperature or top-k alone sampling."""
-    options = model_overrides(args, DECODING_OPTIONS)
+    options = given_arguments(args, DECODING_OPTIONS)
     if "method" not in options:
         if "beam_width" in options or "length_penalty" in options:
             options["method"] = "beam"
