@@ -16,6 +16,7 @@ class CaptioningCommand(GenerativeCommand):
 
     task = "captioning"
     default_dataset = "shapes"
+    file_formats = "a captions file (CSV/TSV image,caption or Flickr8k.token.txt)"
     default_epochs = 15
     files = ("preprocessing.json", "test_captions.png", "attention.png")
     unit = "captions"
@@ -23,6 +24,15 @@ class CaptioningCommand(GenerativeCommand):
     smoke_arguments += ("--image-size", "32", "32")
 
     def add_arguments(self, parser):
+        files = parser.add_argument_group("your own files (--dataset CAPTIONS)")
+        files.add_argument(
+            "--images", default=None, metavar="FOLDER",
+            help="the folder of the images (default: the captions file's)",
+        )  # fmt: skip
+        files.add_argument("--image-column", default="image", help="default: image")
+        files.add_argument(
+            "--caption-column", default="caption", help="default: caption"
+        )
         group = add_model_arguments(
             parser, "cell", "units", "num_layers", "embedding_dim", "dropout",
             "learning_rate", "max_vocabulary_size", "min_count", "beam_width",
@@ -34,6 +44,16 @@ class CaptioningCommand(GenerativeCommand):
             default=None,
             metavar=("HEIGHT", "WIDTH"),
             help="the size images are resized to (default 64 64; 224 224 for flickr8k)",
+        )
+
+    def load_files(self, args, **files):
+        from seqkeras import datasets
+
+        return datasets.load_captioned_images(
+            **files,
+            image_folder=args.images,
+            image_column=args.image_column,
+            caption_column=args.caption_column,
         )
 
     def pipeline_inputs(self, args, data):

@@ -7,13 +7,20 @@ run reports (metrics and figures), the files it writes, and how its
 predictions print. The rest is written once here: the training run (refuse
 or clear a finished run, load, fit with checkpoints, save, export, write
 `metrics.json`, `history.json` and the figures), and the arguments every
-task takes (`--dataset`, `--architecture`, `--epochs`, `--batch-size`,
-`--quick`, `--overwrite`, `--seed`, `--out`).
+task takes (`--dataset`, `--validation`, `--test`, `--split`,
+`--architecture`, `--epochs`, `--batch-size`, `--quick`, `--overwrite`,
+`--seed`, `--out`).
+
+`--dataset` takes a catalogue name or the user's own file. With a file,
+`--validation` and `--test` name the other parts' files; a part without one
+is cut from the training file at random (`--split` fractions, `--seed`), or
+in reading order for text streams and time series.
 """
 
 import argparse
 import dataclasses
 import json
+import os
 import pathlib
 import shutil
 import sys
@@ -75,6 +82,8 @@ class TaskCommand:
 
     task = None  # the registered task name
     default_dataset = None
+    default_split = "0.8,0.1"
+    file_formats = ""  # what `--dataset FILE` reads, for --help
     default_epochs = 10
     files = ()  # what `train` writes besides COMMON_FILES
     unit = "examples"  # what `examples_per_second` counts
@@ -112,11 +121,24 @@ class TaskCommand:
     def load_data(self, args):
         """The data set named by `args.dataset` (and the task's data
         arguments): an object with `name`, `train`, `validation`, `test`,
-        `summary()` and `subset(**QUICK_SIZES)`."""
+        `summary()` and `subset(**QUICK_SIZES)`. A file goes to `load_files`."""
         from seqkeras import datasets
 
+        if is_file_name(args.dataset):
+            return self.load_files(args, **file_arguments(args))
+        if args.validation or args.test:
+            raise user_error(
+                f"--validation and --test name files that go with a file as "
+                f"--dataset; {args.dataset!r} is a catalogue data set with its own "
+                "splits."
+            )
         datasets.get_info(args.dataset, task=self.task)
         return datasets.load(args.dataset)
+
+    def load_files(self, args, train, validation, test, split, seed):
+        """The user's files as a data set (see `load_data`); `split` is the
+        `(train, validation)` fractions of `--split`."""
+        raise user_error(f"{self.task} trains on catalogue data sets only.")
 
     def pipeline_inputs(self, args, data):
         """Pipeline arguments that come from the data (class names, a
@@ -199,11 +221,33 @@ class TaskCommand:
             type=pathlib.Path,
             help="folder for the model, export, metrics and plots",
         )
+        files = f", or your own file ({self.file_formats})" if self.file_formats else ""
         parser.add_argument(
             "--dataset",
             default=self.default_dataset,
             help=f"a {self.task} data set (seqkeras datasets list; default "
-            f"{self.default_dataset})",
+            f"{self.default_dataset}){files}",
+        )
+        parser.add_argument(
+            "--validation",
+            default=None,
+            metavar="FILE",
+            help="with a file as --dataset: the validation file (default: cut "
+            "from the training file, see --split)",
+        )
+        parser.add_argument(
+            "--test",
+            default=None,
+            metavar="FILE",
+            help="with a file as --dataset: the test file (default: cut from the "
+            "training file)",
+        )
+        parser.add_argument(
+            "--split",
+            default=self.default_split,
+            metavar="TRAIN,VALIDATION",
+            help="fractions of the training file for training and validation; "
+            f"the rest is the test (default {self.default_split})",
         )
         parser.add_argument(
             "--architecture",
@@ -342,8 +386,55 @@ class TaskCommand:
             setattr(args, name, value)
         if dataset or "dataset" not in saved:
             args.dataset = dataset or run_metrics.get("dataset") or args.dataset
+        if dataset:  # another data set: not the run's other files
+            args.validation = args.test = None
         args.quick = False
         return self.load_data(args)
+
+
+def is_file_name(name):
+    """True when `--dataset` names a file rather than a catalogue entry
+    (catalogue names hold no dot and no path separator)."""
+    path = pathlib.Path(name)
+    return bool(path.suffix) or path.exists() or os.sep in str(name)
+
+
+def split_fractions(text):
+    """`--split 0.8,0.1` -> (0.8, 0.1), checked."""
+    from seqkeras.datasets.splits import check_fractions
+
+    try:
+        train, validation = (float(x) for x in text.split(","))
+    except ValueError:
+        raise user_error(
+            f"--split expects two fractions such as 0.8,0.1 (train, validation), "
+            f"got {text!r}"
+        ) from None
+    try:
+        check_fractions(train, validation)
+    except InvalidArgumentError as e:
+        raise user_error(f"--split {text}: {e}") from None
+    return train, validation
+
+
+def file_arguments(args):
+    """The files and split of a run on the user's files, paths made absolute
+    (and kept so in `args`, so that `metrics.json` can find them again)."""
+    for name in ("dataset", "validation", "test"):
+        value = getattr(args, name)
+        if value is not None:
+            path = pathlib.Path(value).expanduser()
+            if not path.exists():
+                flag = "--" + name
+                raise user_error(f"{flag} {value}: no such file.")
+            setattr(args, name, str(path.resolve()))
+    return {
+        "train": args.dataset,
+        "validation": args.validation,
+        "test": args.test,
+        "split": split_fractions(args.split),
+        "seed": args.seed,
+    }
 
 
 def data_arguments(args):

@@ -47,13 +47,13 @@ class LanguageModelCommand(GenerativeCommand):
             help="the same as --architecture (its name before)",
         )
 
-    def load_data(self, args):
+    def load_files(self, args, **files):
         from seqkeras import datasets
 
-        path = pathlib.Path(args.dataset)
-        if path.suffix or path.is_file():
-            args.dataset = str(path.resolve())
-            return datasets.load_text(path, level=args.level or "word")
+        del files["seed"]  # a text is cut in reading order
+        return datasets.load_text_files(**files, level=args.level or "word")
+
+    def load_data(self, args):
         data = super().load_data(args)
         if args.level and args.level != data.level:
             raise user_error(

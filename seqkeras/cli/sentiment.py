@@ -10,10 +10,12 @@ class SentimentCommand(TaskCommand):
 
     task = "sentiment"
     default_dataset = "sentiment-sample"
+    file_formats = "CSV, TSV or JSON lines with a text and a label column"
     files = ("preprocessing.json", "confusion_matrix.png")
     smoke_arguments = ("--units", "8", "--embedding-dim", "8")
 
     def add_arguments(self, parser):
+        self.add_file_arguments(parser)
         group = add_model_arguments(
             parser, "units", "num_layers", "embedding_dim", "dropout",
             "learning_rate", "clipnorm", "max_vocabulary_size", "min_count",
@@ -22,6 +24,25 @@ class SentimentCommand(TaskCommand):
             "--no-bucketing",
             action="store_true",
             help="pad batches to their longest sentence, unsorted",
+        )
+
+    def add_file_arguments(self, parser):
+        group = parser.add_argument_group("your own files (--dataset FILE)")
+        group.add_argument("--text-column", default="text", help="default: text")
+        group.add_argument("--label-column", default="label", help="default: label")
+        group.add_argument(
+            "--format", choices=["csv", "tsv", "jsonl"], default=None,
+            help="default: from the file's suffix",
+        )  # fmt: skip
+
+    def load_files(self, args, **files):
+        from seqkeras import datasets
+
+        return datasets.load_labelled_texts(
+            **files,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            format=args.format,
         )
 
     def pipeline_inputs(self, args, data):

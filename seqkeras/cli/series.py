@@ -2,13 +2,15 @@
 share: a series split by time, and its arguments."""
 
 import dataclasses
-import pathlib
 
 from seqkeras.cli.command import (
     TaskCommand,
     add_model_arguments,
     columns,
+    file_arguments,
+    is_file_name,
     positive_int,
+    split_fractions,
     user_error,
 )
 
@@ -39,6 +41,8 @@ class SeriesCommand(TaskCommand):
     """A task trained on windows of a time series."""
 
     unit = "windows"
+    default_split = "0.7,0.2"
+    file_formats = "CSV with a time column: --time-column"
     smoke_arguments = ("--units", "8", "--batch-size", "64")
 
     def add_series_arguments(self, parser):
@@ -51,9 +55,22 @@ class SeriesCommand(TaskCommand):
             help="comma-separated feature columns (default: the data set's)",
         )
         parser.add_argument(
-            "--split",
-            default="0.7,0.2",
-            help="train and validation fractions, by time (the rest is the test)",
+            "--time-format",
+            default=None,
+            help="how the timestamps are written, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' "
+            "(default: ISO dates, or see --dayfirst)",
+        )
+        parser.add_argument(
+            "--dayfirst",
+            action="store_true",
+            default=None,
+            help="dates are written day first (13.01.2009)",
+        )
+        parser.add_argument(
+            "--resample",
+            default=None,
+            help="resample the series to this step first, e.g. 1h or 1D (the mean "
+            "of each step)",
         )
         parser.add_argument(
             "--stride", type=positive_int, default=1, help="steps between train windows"
@@ -61,36 +78,54 @@ class SeriesCommand(TaskCommand):
         add_model_arguments(parser, "units", "num_layers", "dropout", "learning_rate")
 
     def load_data(self, args):
-        return self.split(self.load_series(args), args)
-
-    def pipeline_inputs(self, args, data):
-        return {"feature_columns": columns(args.features)}
+        fractions = split_fractions(args.split)
+        if not is_file_name(args.dataset):
+            if args.validation or args.test:
+                super().load_data(args)  # refuses files with a catalogue name
+            return self.split(self.load_series(args), fractions)
+        files = file_arguments(args)
+        series = self.read_csv(files["train"], args)
+        if not (files["validation"] or files["test"]):
+            return self.split(series, fractions)
+        # A part without a file is cut from the end of the training file, its
+        # own share of it (as `seqkeras.datasets.splits.from_files` does).
+        parts = {}
+        for name in ("validation", "test"):
+            if files[name]:
+                parts[name] = self.read_csv(files[name], args)
+        share = {"validation": fractions[1], "test": 1.0 - sum(fractions)}
+        missing = [name for name in share if name not in parts]
+        train = series
+        if missing:
+            cut = len(series) - int(round(len(series) * share[missing[0]]))
+            train, parts[missing[0]] = series[:cut], series[cut:]
+        return SeriesSplits(
+            series, train, parts["validation"], parts["test"], list(fractions)
+        )
 
     def load_series(self, args):
         from seqkeras import datasets
 
-        name = args.dataset
-        if name.endswith(".csv") or pathlib.Path(name).is_file():
-            if not args.time_column:
-                raise user_error(f"{name} is a file: pass --time-column as well.")
-            return datasets.load_csv_series(
-                name,
-                args.time_column,
-                columns(args.features),
-                columns(getattr(args, "targets", None)),
-            )
-        datasets.get_info(name, task=self.task)
-        return datasets.load(name)
+        datasets.get_info(args.dataset, task=self.task)
+        return datasets.load(args.dataset)
 
-    def split(self, series, args):
-        try:
-            fractions = [float(x) for x in args.split.split(",")]
-            train, validation = fractions
-        except ValueError:
-            raise user_error(
-                f"--split expects two fractions such as 0.7,0.2, got {args.split!r}"
-            ) from None
-        return SeriesSplits(series, *series.split(train, validation), fractions)
+    def read_csv(self, path, args):
+        from seqkeras import datasets
+
+        if not args.time_column:
+            raise user_error(f"{path} is a file: pass --time-column as well.")
+        return datasets.load_csv_series(
+            path,
+            args.time_column,
+            columns(args.features),
+            columns(getattr(args, "targets", None)),
+            time_format=args.time_format,
+            dayfirst=args.dayfirst,
+            resample=args.resample,
+        )
+
+    def split(self, series, fractions):
+        return SeriesSplits(series, *series.split(*fractions), list(fractions))
 
     def examples(self, pipeline, data):
         inputs, _ = pipeline.windows(data.test)

@@ -11,16 +11,48 @@ class TaggingCommand(TaskCommand):
 
     task = "tagging"
     default_dataset = "conll2003-ner"
+    file_formats = "CoNLL columns, or CoNLL-U (.conllu)"
     default_epochs = 30
     files = ("preprocessing.json", "entity_f1.png")
     unit = "sentences"
     smoke_arguments = ("--dataset", "toy-ner", "--units", "8", "--embedding-dim", "8")
 
     def add_arguments(self, parser):
+        group = parser.add_argument_group("your own files (--dataset FILE)")
+        group.add_argument(
+            "--format", choices=["conll", "conllu"], default=None,
+            help="default: conllu for a .conllu file, else conll",
+        )  # fmt: skip
+        group.add_argument(
+            "--token-column", type=column, default=None,
+            help="the words' column, a position or a CoNLL-U name (default: the "
+            "first; form)",
+        )  # fmt: skip
+        group.add_argument(
+            "--tag-column", type=column, default=None,
+            help="the tags' column, a position (-1: the last) or a CoNLL-U name "
+            "such as upos or xpos (default: the last; upos)",
+        )  # fmt: skip
+        group.add_argument(
+            "--scheme", choices=["iob1", "iob2", "iobes"], default=None,
+            help="entity tags in this scheme, checked and scored as spans "
+            "(default: tags without spans, such as parts of speech)",
+        )  # fmt: skip
         add_model_arguments(
             parser, "units", "num_layers", "embedding_dim", "char_encoder",
             "dropout", "word_dropout", "learning_rate", "min_count", "lowercase",
         )  # fmt: skip
+
+    def load_files(self, args, **files):
+        from seqkeras import datasets
+
+        return datasets.load_tagged_sentences(
+            **files,
+            format=args.format,
+            token_column=args.token_column,
+            tag_column=args.tag_column,
+            scheme=args.scheme,
+        )
 
     def pipeline_inputs(self, args, data):
         return {"tag_names": data.tag_names, "scheme": data.scheme}
@@ -59,6 +91,14 @@ class TaggingCommand(TaskCommand):
             else:
                 pairs = zip(result["tokens"], result["tags"], strict=True)
                 print(" ".join(f"{word}/{tag}" for word, tag in pairs))
+
+
+def column(text):
+    """argparse type: a column position (an integer) or a CoNLL-U name."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 COMMAND = TaggingCommand()

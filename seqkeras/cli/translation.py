@@ -8,6 +8,7 @@ class TranslationCommand(GenerativeCommand):
 
     task = "translation"
     default_dataset = "dates"
+    file_formats = "source<TAB>target lines"
     files = ("source_preprocessing.json", "target_preprocessing.json", "attention.png")
     unit = "pairs"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8", "--beam-width", "2")
@@ -18,6 +19,11 @@ class TranslationCommand(GenerativeCommand):
             "dropout", "learning_rate", "max_vocabulary_size", "min_count",
             "beam_width",
         )  # fmt: skip
+
+    def load_files(self, args, **files):
+        from seqkeras import datasets
+
+        return datasets.load_sentence_pairs(**files)
 
     def report(self, pipeline, data, args):
         from seqkeras import plots

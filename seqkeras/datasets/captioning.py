@@ -18,7 +18,8 @@ import pathlib
 import numpy as np
 
 from seqkeras.datasets import registry
-from seqkeras.datasets.splits import Examples, Splits
+from seqkeras.datasets.splits import Examples, Splits, from_files
+from seqkeras.datasets.text import read_table
 from seqkeras.errors import InvalidInputError
 
 
@@ -110,6 +111,105 @@ class CaptioningData(Splits):
         if self.unseen is not None:
             line += f" + {len(self.unseen):,} unseen-combination test images"
         return f"{line}; {self.train.num_captions:,} training captions"
+
+
+# === The user's files ===
+
+
+def read_captions(
+    path,
+    image_folder=None,
+    *,
+    image_column="image",
+    caption_column="caption",
+    format=None,
+    encoding="utf-8",
+):
+    """Reads a captions file: one image file name and one caption per row.
+
+    The file is a CSV or TSV file with a header row (the layout of the
+    widely shared Flickr8k `captions.txt`: `image,caption`) or JSON lines,
+    or Flickr8k's own `Flickr8k.token.txt` (`image.jpg#k<TAB>caption`, no
+    header). Rows of the same image are gathered, in file order.
+
+    Args:
+        path: the captions file.
+        image_folder: where the images are (default: the captions file's
+            folder); every image must exist there.
+        image_column, caption_column: the columns to read.
+        format: "csv", "tsv", "jsonl" or "flickr8k"; None: "flickr8k" for a
+            file named `*.token.txt`, else from the suffix.
+        encoding: the file's text encoding.
+
+    Returns:
+        `CaptionedImages` holding the images' paths.
+    """
+    path = pathlib.Path(path)
+    folder = pathlib.Path(image_folder) if image_folder else path.parent
+    if format == "flickr8k" or (format is None and path.name.endswith(".token.txt")):
+        if not path.is_file():
+            raise InvalidInputError(f"No such captions file: {path}")
+        captions = read_flickr8k_captions(path)
+    else:
+        names, texts = read_table(
+            path, [image_column, caption_column], format=format, encoding=encoding
+        )
+        captions = {}
+        for name, text in zip(names, texts, strict=True):
+            captions.setdefault(name.strip(), []).append(text.strip())
+    missing = [name for name in captions if not (folder / name).is_file()]
+    if missing:
+        raise InvalidInputError(
+            f"{len(missing)} image(s) named in {path} are not in {folder} (first: "
+            f"{missing[0]!r}). Pass the folder that holds them (image_folder= or "
+            "--images)."
+        )
+    paths = [str(folder / name) for name in captions]
+    return CaptionedImages(paths, list(captions.values()))
+
+
+def load_captioned_images(
+    train,
+    validation=None,
+    test=None,
+    *,
+    image_folder=None,
+    split=(0.8, 0.1),
+    seed=0,
+    name=None,
+    **reader_options,
+):
+    """A captioning data set from the user's images and captions files.
+
+    Args:
+        train: the training captions file (see `read_captions`).
+        validation, test: their captions files, or None to cut them from
+            `train` at random, whole images (all captions of an image stay
+            together).
+        image_folder: where the images are (default: each captions file's
+            folder).
+        split: `(train, validation)` fractions of the images cut from `train`.
+        seed: the seed of that cut.
+        name: the data set's name (default: the training file's name).
+        **reader_options: `image_column`, `caption_column`, `format`,
+            `encoding`, passed to `read_captions`.
+
+    Returns:
+        A `CaptioningData`.
+    """
+    parts = from_files(
+        lambda path: read_captions(path, image_folder, **reader_options),
+        train,
+        validation,
+        test,
+        split=split,
+        seed=seed,
+    )
+    return CaptioningData(
+        name or pathlib.Path(train).name,
+        *parts,
+        description=f"the images and captions of {train}",
+    )
 
 
 # === Flickr8k ===

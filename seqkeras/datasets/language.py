@@ -23,7 +23,7 @@ import numpy as np
 
 from seqkeras._validation import one_of, positive_int
 from seqkeras.datasets import registry
-from seqkeras.datasets.splits import Splits
+from seqkeras.datasets.splits import Splits, check_fractions, from_files
 from seqkeras.errors import DatasetUnavailableError, InvalidArgumentError
 from seqkeras.text.vocabulary import END, START, UNK, Vocabulary
 
@@ -88,6 +88,25 @@ class TextStream:
         if size is None or size >= len(self):
             return self
         return TextStream(self.units[: positive_int("size", size)], self.level)
+
+    def split(self, train=0.8, validation=0.1, *, seed=0):
+        """Cuts the stream in reading order into `(train, validation, test)`:
+        the first `train` share, then `validation`, then the rest, counted in
+        sentences (word level) or characters (character level, cut at a line
+        break). Contiguous, not random (`seed` is unused; every container
+        takes it): a model carries its state along the text, and must not
+        train on what follows its test."""
+        del seed
+        check_fractions(train, validation)
+        return _split_contiguous(
+            self.units, self.level, validation, 1.0 - train - validation
+        )
+
+    def _parts(self, fractions, seed):
+        """The first `fractions[0]` of the stream, and the rest."""
+        del seed
+        first, rest, _ = _split_contiguous(self.units, self.level, 1 - fractions[0], 0)
+        return first, rest
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -191,6 +210,52 @@ def read_text_units(path, level="word", *, lowercase=False):
     if not units:
         raise DatasetUnavailableError(f"{path} holds no text.")
     return units
+
+
+def load_text_files(
+    train,
+    validation=None,
+    test=None,
+    *,
+    level="word",
+    split=(0.8, 0.1),
+    lowercase=False,
+    name=None,
+):
+    """A language-modelling corpus from the user's text files.
+
+    Args:
+        train: a UTF-8 text file (see `read_text_units` for what a sentence
+            and a line are).
+        validation, test: their files, or None to cut them from the end of
+            `train`, in reading order (see `TextStream.split`).
+        level: "word" or "char".
+        split: `(train, validation)` fractions for the parts cut from `train`.
+        lowercase: case-fold the text first.
+        name: the corpus' name (default: the training file's name).
+
+    Returns:
+        A `LanguageModelData`.
+    """
+
+    def read(path):
+        return TextStream(read_text_units(path, level, lowercase=lowercase), level)
+
+    parts = from_files(
+        read,
+        train,
+        validation,
+        test,
+        split=split,
+    )
+    return LanguageModelData(
+        name=name or pathlib.Path(train).name,
+        level=level,
+        train=parts[0],
+        validation=parts[1],
+        test=parts[2],
+        description=f"the text of {train}",
+    )
 
 
 def load_text(path, *, level="word", validation=0.1, test=0.1, lowercase=False):

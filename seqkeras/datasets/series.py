@@ -9,6 +9,15 @@ Real series come bundled with the `vega_datasets` package, so they need no
 network: `seattle-weather` (daily, 2012-2015), `seattle-temps` (hourly, 2010)
 and `stocks` (monthly prices of five companies, 2000-2010).
 
+Timestamps are read strictly: ISO dates (`2009-01-13 00:10`) as they are;
+dates that start with the day or the month (`13.01.2009`, `01/13/2009`)
+only when the order is certain, from `dayfirst=`, from `time_format=`, or
+from the file itself when every date can be read only one way. A column in
+which some date reads differently day-first and month-first is refused with
+both readings shown, never guessed. `resample="1h"` then averages each hour
+(or applies the rule given per column), so that 10-minute data can be
+forecast in hours.
+
 Splits are by time only: `series.split(0.7, 0.2)` is the first 70% for
 training, the next 20% for validation and the rest for testing, so a model is
 never tested on days that come before days it trained on.
@@ -33,10 +42,14 @@ import numpy as np
 import pandas as pd
 
 from seqkeras._validation import one_of
+from seqkeras.datasets.splits import cut_points
 from seqkeras.errors import InvalidInputError
 
 NAN_POLICIES = ("error", "interpolate", "drop")
 GAP_POLICIES = ("error", "interpolate", "ignore")
+RESAMPLE_RULES = ("mean", "sum", "min", "max", "first", "last", "median")
+# A date that starts with the day or the month: "13.01.2009 00:10", "1/13/09".
+_DAY_MONTH_DATE = r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b(.*)$"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -134,13 +147,7 @@ class TimeSeries:
     def split(self, train=0.7, validation=0.2):
         """Splits by time: the first `train` fraction, then `validation`, then
         the rest for testing. Returns `(train, validation, test)`."""
-        if not (0 < train < 1 and 0 <= validation < 1 and train + validation < 1):
-            raise InvalidInputError(
-                "Expected fractions with 0 < train < 1, 0 <= validation and "
-                f"train + validation < 1, got train={train}, validation={validation}."
-            )
-        n = len(self)
-        a, b = int(round(n * train)), int(round(n * (train + validation)))
+        a, b = cut_points(len(self), train, validation)
         return self[:a], self[a:b], self[b:]
 
     def with_label_indicators(self):
@@ -194,6 +201,10 @@ def from_frame(
     nan="error",
     gaps="error",
     frequency=None,
+    time_format=None,
+    dayfirst=None,
+    resample=None,
+    resample_rules=None,
     name="series",
     description="",
     source=None,
@@ -218,6 +229,17 @@ def from_frame(
             labels) or "ignore".
         frequency: the spacing of the steps as a pandas frequency ("h", "D",
             "MS"); None infers it.
+        time_format: how the timestamps are written, as `strftime` codes
+            ("%d.%m.%Y %H:%M:%S"); None reads ISO dates, and dates that start
+            with the day or the month as `dayfirst` says.
+        dayfirst: True for day-first dates (13.01.2009), False for
+            month-first (01/13/2009); None accepts only an order the column
+            proves (some day above 12, no date readable both ways).
+        resample: a pandas frequency ("1h", "1D") to resample the series to
+            before anything else: each new step takes the mean of the rows in
+            it (see `resample_rules`), labels their most common label.
+        resample_rules: column -> one of `RESAMPLE_RULES` ("sum" for
+            rainfall, "max" for gusts); other columns take the mean.
         name: the series' name.
         description: where the data comes from.
         source: the file the frame came from, named in errors.
@@ -243,10 +265,17 @@ def from_frame(
     if not columns:
         raise InvalidInputError(f"No numeric columns to use{where}.")
     frame = frame[wanted].copy()
-    frame[time_column] = _parse_times(frame[time_column], time_column, where)
+    frame[time_column] = _parse_times(
+        frame[time_column], time_column, where, time_format, dayfirst
+    )
     for column in columns:
         frame[column] = _parse_numbers(frame[column], column, where)
     _check_order(frame[time_column], time_column, where)
+    if resample is not None:
+        frame = _resample(
+            frame, time_column, columns, label_column, resample, resample_rules, where
+        )
+        frequency = frame.attrs["frequency"]
     if frequency is None:
         frequency = _infer_frequency(frame[time_column])
     frame = _handle_gaps(
@@ -292,9 +321,11 @@ def load_csv_series(
     """Loads a time series from a CSV file with a time column.
 
     The file is checked before use: every named column must exist, numeric
-    columns must hold numbers, timestamps must be increasing without
-    duplicates, and missing steps or values are handled as the caller says
-    (see `from_frame` for `nan`, `gaps`, `frequency` and `label_column`).
+    columns must hold numbers, timestamps must be read in a certain order
+    of day and month and be increasing without duplicates, and missing steps
+    or values are handled as the caller says (see `from_frame` for `nan`,
+    `gaps`, `frequency`, `label_column`, `time_format`, `dayfirst`,
+    `resample` and `resample_rules`).
 
     Args:
         path: the CSV file.
@@ -318,7 +349,8 @@ def load_csv_series(
     if not path.is_file():
         raise InvalidInputError(f"No such file: {path}")
     try:
-        frame = pd.read_csv(path)
+        # Times stay text until `from_frame` reads them in a certain order.
+        frame = pd.read_csv(path, dtype={time_column: str}, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InvalidInputError(f"{path} is not a readable CSV file: {e}") from None
     kwargs.setdefault("name", path.stem)
@@ -330,16 +362,75 @@ def load_csv_series(
 # === Checks ===
 
 
-def _parse_times(column, name, where):
-    times = pd.to_datetime(column, errors="coerce")
+def _parse_times(column, name, where, time_format=None, dayfirst=None):
+    """Timestamps from a column, read as the module docstring says."""
+    hint = ""
+    if time_format is not None:
+        times = pd.to_datetime(column, format=time_format, errors="coerce")
+        hint = f" in the format {time_format!r}"
+    elif pd.api.types.is_datetime64_any_dtype(column):
+        times = column
+    else:
+        text = column.astype(str)
+        parts = text.str.extract(_DAY_MONTH_DATE)
+        if parts[0].notna().any():
+            text = _day_month_to_iso(text, parts, name, where, dayfirst)
+            hint = " (day-first)" if dayfirst else " (month-first)"
+        times = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        if times.isna().all() and not hint:  # another layout, read by pandas
+            with warnings.catch_warnings():  # "could not infer format"
+                warnings.simplefilter("ignore")
+                times = pd.to_datetime(text, format="mixed", errors="coerce")
     bad = times.isna()
     if bad.any():
         row = int(np.argmax(bad.to_numpy()))
         raise InvalidInputError(
             f"Column {name!r}{where} holds {int(bad.sum())} value(s) that are not "
-            f"timestamps, the first {column.iloc[row]!r} in data row {row + 1}."
+            f"timestamps{hint}, the first {column.iloc[row]!r} in data row "
+            f"{row + 1}. Pass `time_format` (--time-format) with the layout of "
+            "the dates, such as '%d.%m.%Y %H:%M:%S'."
         )
     return times
+
+
+def _day_month_to_iso(text, parts, name, where, dayfirst):
+    """Rewrites `13.01.2009 00:10` as `2009-01-13 00:10`, in the order that
+    `dayfirst` says or that the column proves; refuses an unproven order."""
+    first = pd.to_numeric(parts[0]).to_numpy()
+    second = pd.to_numeric(parts[2]).to_numpy()
+    if dayfirst is None:
+        both_ways = (first <= 12) & (second <= 12) & (first != second)
+        if both_ways.any():
+            row = int(np.argmax(both_ways))
+            value = text.iloc[row].strip()
+            day_first = f"{int(parts[3].iloc[row])}-{second[row]:02d}-{first[row]:02d}"
+            month_first = (
+                f"{int(parts[3].iloc[row])}-{first[row]:02d}-{second[row]:02d}"
+            )
+            proof = ""
+            if (first > 12).any() or (second > 12).any():
+                big = int(np.argmax((first > 12) | (second > 12)))
+                proof = (
+                    f" (data row {big + 1}, {text.iloc[big].strip()!r}, reads only "
+                    f"{'day' if first[big] > 12 else 'month'}-first)"
+                )
+            raise InvalidInputError(
+                f"Column {name!r}{where} holds dates that read two ways: data row "
+                f"{row + 1}, {value!r}, is {day_first} day-first and {month_first} "
+                f"month-first{proof}. Say which: dayfirst=True or False "
+                "(--dayfirst), or time_format (--time-format)."
+            )
+        dayfirst = bool((first > 12).any())
+    day, month = (first, second) if dayfirst else (second, first)
+    iso = (
+        parts[3]
+        + "-"
+        + pd.Series(month, index=text.index).map("{:02d}".format)
+        + "-"
+        + pd.Series(day, index=text.index).map("{:02d}".format)
+        + parts[4].fillna("")
+    )
+    return iso.where(parts[0].notna(), text)
 
 
 def _parse_numbers(column, name, where):
@@ -372,6 +463,40 @@ def _check_order(times, name, where):
             f"row {row + 1}) comes after {times.iloc[row - 1]}. Sort the rows by "
             "time first."
         )
+
+
+def _resample(frame, time_column, columns, label_column, rule, rules, where):
+    """The frame resampled to steps of `rule`: each column by its rule (the
+    mean unless `rules` says otherwise), labels by their most common value.
+    The frequency used goes to `frame.attrs["frequency"]`."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(rule)
+    except ValueError:
+        raise InvalidInputError(
+            f"resample={rule!r} is not a pandas frequency; use one such as '1h', "
+            "'30min' or '1D'."
+        ) from None
+    rules = dict(rules or {})
+    unknown = sorted(set(rules) - set(columns))
+    if unknown:
+        raise InvalidInputError(
+            f"resample_rules names column(s) {unknown} that the series{where} does "
+            f"not use; its columns are {columns}."
+        )
+    for column, how in rules.items():
+        one_of(f"resample_rules[{column!r}]", how, RESAMPLE_RULES)
+    how = {column: rules.get(column, "mean") for column in columns}
+    indexed = frame.set_index(time_column)
+    resampled = indexed[columns].resample(offset).agg(how)
+    if label_column:
+        resampled[label_column] = (
+            indexed[label_column]
+            .resample(offset)
+            .agg(lambda s: s.mode().iloc[0] if len(s) else np.nan)
+        )
+    resampled = resampled.rename_axis(time_column).reset_index()
+    resampled.attrs["frequency"] = offset.freqstr
+    return resampled
 
 
 def _infer_frequency(times):

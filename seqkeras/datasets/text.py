@@ -1,4 +1,10 @@
-"""Labelled text data sets: containers and the Stanford Sentiment Treebank.
+"""Labelled text data sets: containers, the user's files, and the Stanford
+Sentiment Treebank.
+
+`read_labelled_texts` reads one text and one label per line, from a CSV or
+TSV file with a header row naming the columns, or from JSON lines (one
+object per line); `load_labelled_texts` gives train / validation / test from
+one file (cut at random) or from one file each.
 
 The treebank (Socher et al., 2013) labels every node of every parse tree with
 a sentiment from 0 (very negative) to 4 (very positive). Standard practice,
@@ -7,6 +13,7 @@ trees, validate and test on whole sentences. For the binary task (SST-2) the
 neutral label 2 is dropped and 0-1 / 3-4 become negative / positive.
 """
 
+import csv
 import dataclasses
 import pathlib
 import re
@@ -14,8 +21,8 @@ import re
 import numpy as np
 
 from seqkeras.datasets import registry
-from seqkeras.datasets.splits import Examples, Splits
-from seqkeras.errors import InvalidInputError
+from seqkeras.datasets.splits import Examples, Splits, from_files
+from seqkeras.errors import InvalidArgumentError, InvalidInputError
 
 SST5_LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 SST2_LABELS = ("negative", "positive")
@@ -69,6 +76,186 @@ class TextClassificationData(Splits):
     def summary(self):
         """One line: name, split sizes and classes."""
         return f"{self.name}: {self.split_sizes()}, classes {list(self.label_names)}"
+
+
+# === The user's files ===
+
+TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
+TABLE_FORMATS |= {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
+
+
+def table_format(path, format=None):
+    """ "csv", "tsv" or "jsonl": `format` if given, else from the suffix."""
+    if format is not None:
+        if format not in ("csv", "tsv", "jsonl"):
+            raise InvalidArgumentError(
+                "Received an invalid value for argument `format`, expected one of "
+                f"'csv', 'tsv', 'jsonl', got {format!r}"
+            )
+        return format
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise InvalidInputError(
+            f"Cannot tell the format of {path} from its suffix {suffix!r}: name it "
+            ".csv, .tsv or .jsonl, or pass format='csv', 'tsv' or 'jsonl'."
+        )
+    return TABLE_FORMATS[suffix]
+
+
+def read_table(path, columns, *, format=None, encoding="utf-8"):
+    """Reads named text columns of a CSV / TSV file with a header row, or of
+    JSON lines, every value as text (nothing is turned into a number or a
+    missing value: `NA` stays the text "NA").
+
+    Returns:
+        One list of strings per column of `columns`.
+    """
+    import pandas as pd
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"No such file: {path}")
+    format = table_format(path, format)
+    try:
+        if format == "jsonl":
+            frame = pd.read_json(path, lines=True, dtype=False, encoding=encoding)
+        else:
+            frame = pd.read_csv(
+                path,
+                sep="," if format == "csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                # TSV texts keep their quotes as written.
+                quoting=csv.QUOTE_MINIMAL if format == "csv" else csv.QUOTE_NONE,
+                encoding=encoding,
+            )
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InvalidInputError(f"{path} is not a readable {format} file: {e}") from e
+    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            f"{path} has no column(s) {missing}; its columns are "
+            f"{list(frame.columns)}. Name the columns to read (text_column=, "
+            "label_column= or --text-column, --label-column)."
+        )
+    result = []
+    for column in columns:
+        values = frame[column]
+        empty = values.isna() | (values.astype(str).str.strip() == "")
+        if empty.any():
+            row = int(np.argmax(empty.to_numpy()))
+            raise InvalidInputError(
+                f"{path}: column {column!r} is empty in data row {row + 1}; every "
+                "row needs a text and a label."
+            )
+        result.append(values.astype(str).tolist())
+    return result
+
+
+def read_labelled_texts(
+    path,
+    *,
+    text_column="text",
+    label_column="label",
+    label_names=None,
+    format=None,
+    encoding="utf-8",
+):
+    """Reads one text and one label per line from a CSV, TSV or JSON-lines file.
+
+    Args:
+        path: the file; `.csv` and `.tsv` need a header row naming the
+            columns, `.jsonl` holds one JSON object per line.
+        text_column: the column (or JSON key) of the texts.
+        label_column: the column of the labels, as names (`positive`) or
+            numbers (`0`, `1`).
+        label_names: the classes in id order; None takes them from the file,
+            sorted (numerically when every label is a number).
+        format: "csv", "tsv" or "jsonl"; None tells it from the suffix.
+        encoding: the file's text encoding.
+
+    Returns:
+        `(LabelledTexts, label_names)`.
+
+    Raises:
+        InvalidInputError: a missing column, an empty text or label, or a
+            label not among `label_names`; the message names file and row.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text('text,label\\n"Great, really",pos\\nDull,neg\\n')
+    >>> texts, names = read_labelled_texts(path)
+    >>> texts.texts, texts.labels.tolist(), names
+    (('Great, really', 'Dull'), [1, 0], ('neg', 'pos'))
+    """
+    texts, labels = read_table(
+        path, [text_column, label_column], format=format, encoding=encoding
+    )
+    if label_names is None:
+        distinct = set(labels)
+        numeric = all(re.fullmatch(r"-?\d+", label) for label in distinct)
+        label_names = sorted(distinct, key=int if numeric else None)
+    label_names = tuple(str(n) for n in label_names)
+    index = {name: i for i, name in enumerate(label_names)}
+    unknown = [(i, label) for i, label in enumerate(labels) if label not in index]
+    if unknown:
+        row, label = unknown[0]
+        raise InvalidInputError(
+            f"{path}: data row {row + 1} has the label {label!r}, which is not "
+            f"among the classes {list(label_names)} (those of the training file); "
+            f"{len(unknown)} row(s) in all."
+        )
+    return LabelledTexts(texts, [index[label] for label in labels]), label_names
+
+
+def load_labelled_texts(
+    train,
+    validation=None,
+    test=None,
+    *,
+    split=(0.8, 0.1),
+    seed=0,
+    label_names=None,
+    name=None,
+    **reader_options,
+):
+    """A text-classification data set from the user's files.
+
+    Args:
+        train: the training file (see `read_labelled_texts`).
+        validation, test: their files, or None to cut them from `train` at
+            random (see `seqkeras.datasets.splits.from_files`).
+        split: `(train, validation)` fractions for the parts cut from
+            `train`.
+        seed: the seed of that cut.
+        label_names: the classes in id order (default: the training file's).
+        name: the data set's name (default: the training file's name).
+        **reader_options: `text_column`, `label_column`, `format`,
+            `encoding`, passed to `read_labelled_texts`.
+
+    Returns:
+        A `TextClassificationData`.
+    """
+    names = [label_names]
+
+    def read(path):
+        texts, names[0] = read_labelled_texts(
+            path, label_names=names[0], **reader_options
+        )
+        return texts
+
+    parts = from_files(read, train, validation, test, split=split, seed=seed)
+    return TextClassificationData(
+        name=name or pathlib.Path(train).name,
+        label_names=names[0],
+        train=parts[0],
+        validation=parts[1],
+        test=parts[2],
+        description=f"the texts of {train}",
+    )
 
 
 # Penn Treebank escapes, undone so that the texts read like raw text and

@@ -16,7 +16,7 @@ import pathlib
 
 from seqkeras._validation import positive_int
 from seqkeras.datasets import registry
-from seqkeras.datasets.splits import Examples, Splits
+from seqkeras.datasets.splits import Examples, Splits, from_files
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 
 
@@ -40,6 +40,11 @@ class SentencePairs(Examples):
                 f"Got {len(self.sources)} sources but {len(self.targets)} targets; "
                 "pass one translation per source text."
             )
+
+    def _groups(self):
+        # Every translation of a source goes to the same part of a split, so
+        # that no test sentence is seen in training under another translation.
+        return self.sources
 
     def grouped(self):
         """`(sources, references)`: each distinct source once, in order of
@@ -92,10 +97,12 @@ def read_tab_pairs(path, *, encoding="utf-8"):
         InvalidInputError: a non-empty line without a tab, or an empty side;
             the message names the file and line.
     """
+    if not pathlib.Path(path).is_file():
+        raise InvalidInputError(f"No such file of sentence pairs: {path}")
     sources, targets = [], []
     with open(path, encoding=encoding) as f:
         for number, line in enumerate(f, start=1):
-            line = line.rstrip("\n")
+            line = line.lstrip("\ufeff").rstrip("\r\n")
             if not line.strip():
                 continue
             columns = line.split("\t")
@@ -109,6 +116,54 @@ def read_tab_pairs(path, *, encoding="utf-8"):
     if not sources:
         raise InvalidInputError(f"{path} holds no sentence pairs.")
     return SentencePairs(sources, targets)
+
+
+def load_sentence_pairs(
+    train,
+    validation=None,
+    test=None,
+    *,
+    split=(0.8, 0.1),
+    seed=0,
+    source_language="source",
+    target_language="target",
+    name=None,
+    encoding="utf-8",
+):
+    """A translation data set from the user's `source<TAB>target` files.
+
+    Args:
+        train: the training file (see `read_tab_pairs`).
+        validation, test: their files, or None to cut them from `train` at
+            random, every translation of a source sentence in the same part.
+        split: `(train, validation)` fractions of the distinct sources.
+        seed: the seed of that cut.
+        source_language, target_language: names for summaries; the target
+            language also chooses how translations are detokenised (see
+            `seqkeras.text.detokenize`).
+        name: the data set's name (default: the training file's name).
+        encoding: the files' text encoding.
+
+    Returns:
+        A `TranslationData`.
+    """
+    parts = from_files(
+        lambda path: read_tab_pairs(path, encoding=encoding),
+        train,
+        validation,
+        test,
+        split=split,
+        seed=seed,
+    )
+    return TranslationData(
+        name=name or pathlib.Path(train).name,
+        train=parts[0],
+        validation=parts[1],
+        test=parts[2],
+        source_language=source_language,
+        target_language=target_language,
+        description=f"the sentence pairs of {train}",
+    )
 
 
 def split_by_source(pairs, *, validation=0.1, test=0.1, salt="seqkeras"):

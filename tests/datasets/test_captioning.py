@@ -157,3 +157,27 @@ def test_shapes_is_catalogued_and_subset_caps_unseen():
     small = data.subset(train=20, validation=5, test=4)
     assert (len(small.train), len(small.test), len(small.unseen)) == (20, 4, 4)
     assert "unseen" in data.summary()
+
+
+def test_captions_files_group_captions_by_image(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"):
+        (images / name).write_bytes(b"")  # read_captions only checks they exist
+    csv = tmp_path / "captions.csv"
+    rows = [f"{n}.jpg,a caption of {n}, {k}" for n in "abcde" for k in range(2)]
+    csv.write_text(
+        "image,caption\n"
+        + "\n".join(f'{r.split(",", 1)[0]},"{r.split(",", 1)[1]}"' for r in rows)
+        + "\n"
+    )
+    data = datasets.load_captioned_images(csv, image_folder=images, split=(0.6, 0.2))
+    assert [len(p) for p in (data.train, data.validation, data.test)] == [3, 1, 1]
+    assert all(len(refs) == 2 for refs in data.train.captions)
+    assert data.test.images[0].startswith(str(images))
+    token = tmp_path / "Flickr8k.token.txt"
+    token.write_text("a.jpg#0\tA dog .\na.jpg#1\tA brown dog .\n")
+    found = datasets.read_captions(token, images)
+    assert found.captions == (("A dog .", "A brown dog ."),)
+    with pytest.raises(InvalidInputError, match="not in .*first: 'a.jpg'.*--images"):
+        datasets.read_captions(token)  # the images are not beside the file

@@ -120,3 +120,21 @@ def test_tinyshakespeare_holds_out_the_last_tenth(mirror):
     assert data.test is data.validation
     assert len(data.build_vocabulary()) == 4 + 65
     assert datasets.load("tinyshakespeare").level == "char"
+
+
+def test_text_files_split_in_reading_order(tmp_path):
+    train = tmp_path / "train.txt"
+    train.write_text("".join(f"line {i}\n" for i in range(20)))
+    data = datasets.load_text_files(train, split=(0.5, 0.25))
+    assert [len(p) for p in (data.train, data.validation, data.test)] == [10, 5, 5]
+    assert data.validation.units[0] == ("line", "10")  # contiguous, not random
+    held_out = tmp_path / "test.txt"
+    held_out.write_text("a test line\n")
+    data = datasets.load_text_files(train, test=held_out, split=(0.5, 0.25))
+    assert [len(p) for p in (data.train, data.validation, data.test)] == [15, 5, 1]
+    assert data.validation.units[-1] == ("line", "19")
+    chars = datasets.load_text_files(train, level="char", split=(0.5, 0.25))
+    lines = chars.train.units + chars.validation.units + chars.test.units
+    assert lines == tuple(f"line {i}\n" for i in range(20))  # cut at line breaks
+    # Half the characters: lines 0-9 hold 70, line 10 ends at 78 (nearer 75).
+    assert chars.validation.units[0] == "line 11\n"

@@ -57,7 +57,7 @@ def test_split_is_by_time_and_never_shuffled():
     joined = np.concatenate([train.values, validation.values, test.values])
     np.testing.assert_array_equal(joined, series.values)
     np.testing.assert_array_equal(test.labels, series.labels[-146:])
-    with pytest.raises(InvalidInputError, match="train \\+ validation < 1"):
+    with pytest.raises(InvalidArgumentError, match="train \\+ validation < 1"):
         series.split(0.8, 0.3)
 
 
@@ -166,3 +166,96 @@ def test_time_series_checks_its_own_shapes():
         series.column_indices(["b"])
     with pytest.raises(TypeError, match="slice"):
         series[0]
+
+
+def ten_minute_day_first(periods=3000):
+    """10-minute readings with day-first timestamps, as the Jena climate
+    record writes them: `13.01.2009 00:10:00`."""
+    import pandas as pd
+
+    times = pd.date_range("2009-01-01", periods=periods, freq="10min")
+    rows = [f"{t:%d.%m.%Y %H:%M:%S},{i % 6}" for i, t in enumerate(times)]
+    return "Date Time,T\n" + "\n".join(rows) + "\n"
+
+
+def test_dates_that_read_two_ways_are_refused_with_both_readings(tmp_path):
+    path = write(tmp_path, ten_minute_day_first())
+    with pytest.raises(InvalidInputError) as error:
+        load_csv_series(path, "Date Time")
+    message = str(error.value)
+    assert "'02.01.2009 00:00:00', is 2009-01-02 day-first and 2009-02-01" in message
+    assert "'13.01.2009 00:00:00', reads only day-first" in message
+    assert "dayfirst=True" in message
+    # Cut to days 1-12 (what once loaded month-first without a word): the
+    # same refusal, with no proof of either order.
+    short = write(tmp_path, ten_minute_day_first(12 * 144), "short.csv")
+    with pytest.raises(InvalidInputError, match="read two ways") as error:
+        load_csv_series(short, "Date Time")
+    assert "reads only" not in str(error.value)
+
+
+def test_day_first_dates_read_when_told_or_when_certain(tmp_path):
+    path = write(tmp_path, ten_minute_day_first())
+    series = load_csv_series(path, "Date Time", dayfirst=True)
+    assert len(series) == 3000 and series.frequency == "10min"
+    assert str(series.time[1728]) == "2009-01-13T00:00:00.000000000"
+    formatted = load_csv_series(path, "Date Time", time_format="%d.%m.%Y %H:%M:%S")
+    np.testing.assert_array_equal(formatted.time, series.time)
+    with pytest.raises(InvalidInputError, match="not timestamps \\(month-first\\)"):
+        load_csv_series(path, "Date Time", dayfirst=False)
+    # Every date readable one way only: that order, with nothing to say.
+    certain = write(tmp_path, "day,x\n13.01.2009,1\n14.01.2009,2\n15.01.2009,3\n")
+    assert str(load_csv_series(certain, "day").time[0])[:10] == "2009-01-13"
+    us = write(tmp_path, "day,x\n01/13/2009,1\n01/14/2009,2\n01/15/2009,3\n")
+    assert str(load_csv_series(us, "day").time[2])[:10] == "2009-01-15"
+
+
+def test_timestamps_are_checked_for_order_after_reading(tmp_path):
+    # Sorted as text, not as dates: 02.01 comes before 31.12 in the file.
+    path = write(tmp_path, "day,x\n30.12.2008,1\n02.01.2009,2\n31.12.2008,3\n")
+    with pytest.raises(InvalidInputError, match="not sorted: 2008-12-31"):
+        load_csv_series(path, "day", dayfirst=True)
+
+
+def test_resampling_averages_each_step_or_applies_a_rule(tmp_path):
+    path = write(tmp_path, ten_minute_day_first(144))  # one day
+    hourly = load_csv_series(path, "Date Time", dayfirst=True, resample="1h")
+    assert len(hourly) == 24 and hourly.frequency == "h"
+    np.testing.assert_allclose(hourly.column("T"), 2.5)  # mean of 0..5
+    summed = load_csv_series(
+        path, "Date Time", dayfirst=True, resample="1h", resample_rules={"T": "sum"}
+    )
+    np.testing.assert_allclose(summed.column("T"), 15.0)
+    daily_max = load_csv_series(
+        path, "Date Time", dayfirst=True, resample="1D", resample_rules={"T": "max"}
+    )
+    assert daily_max.values.tolist() == [[5.0]] and daily_max.frequency == "D"
+    with pytest.raises(InvalidInputError, match="not a pandas frequency"):
+        load_csv_series(path, "Date Time", dayfirst=True, resample="hourly")
+    with pytest.raises(InvalidInputError, match="names column\\(s\\) \\['rain'\\]"):
+        load_csv_series(
+            path,
+            "Date Time",
+            dayfirst=True,
+            resample="1h",
+            resample_rules={"rain": "sum"},
+        )
+    with pytest.raises(InvalidArgumentError, match="resample_rules\\['T'\\]"):
+        load_csv_series(
+            path, "Date Time", dayfirst=True, resample="1h", resample_rules={"T": "avg"}
+        )
+
+
+def test_resampled_labels_take_the_most_common_label(tmp_path):
+    rows = (
+        ["t,x,kind"]
+        + [
+            f"2024-01-01 00:{m:02d},1,{'rain' if m < 40 else 'sun'}"
+            for m in range(0, 60, 10)
+        ]
+        + [f"2024-01-01 01:{m:02d},3,sun" for m in range(0, 60, 10)]
+    )
+    path = write(tmp_path, "\n".join(rows) + "\n")
+    series = load_csv_series(path, "t", ["x"], label_column="kind", resample="1h")
+    names = [series.label_names[i] for i in series.labels]
+    assert names == ["rain", "sun"] and series.values[:, 0].tolist() == [1.0, 3.0]

@@ -112,3 +112,96 @@ def test_conll2003_standard_splits(mirror):
     pos = datasets.load("conll2003-pos")
     assert pos.scheme is None and len(pos.tag_names) == 45
     assert pos.train.tags[0][:3] == ("NNP", "VBZ", "JJ")
+
+
+# A hand-written CoNLL-U file with every kind of line that is not a word of
+# the sentence: comments, a multi-word token range and an empty node.
+CONLLU = """# newdoc id = weblog-1
+# sent_id = 1
+# text = Il va au marché.
+1\tIl\til\tPRON\tCLS\t_\t2\tnsubj\t_\t_
+2\tva\taller\tVERB\tV\t_\t0\troot\t_\t_
+3-4\tau\t_\t_\t_\t_\t_\t_\t_\t_
+3\tà\tà\tADP\tP\t_\t5\tcase\t_\t_
+4\tle\tle\tDET\tDET\t_\t5\tdet\t_\t_
+5\tmarché\tmarché\tNOUN\tNC\t_\t2\tobl\t_\tSpaceAfter=No
+6\t.\t.\tPUNCT\tPONCT\t_\t2\tpunct\t_\t_
+
+# sent_id = 2
+1\tJe\tje\tPRON\tCLS\t_\t2\tnsubj\t_\t_
+2\tmange\tmanger\tVERB\tV\t_\t0\troot\t_\t_
+2.1\tmange\tmanger\tVERB\tV\t_\t_\t_\t0:root\t_
+3\tbien\tbien\tADV\tADV\t_\t2\tadvmod\t_\t_
+"""
+
+
+def test_conllu_skips_comments_ranges_and_empty_nodes(tmp_path):
+    path = tmp_path / "fr-ud-train.conllu"
+    path.write_text(CONLLU, encoding="utf-8")
+    upos = datasets.read_conllu(path)
+    assert upos.tokens == (
+        ("Il", "va", "à", "le", "marché", "."),
+        ("Je", "mange", "bien"),
+    )
+    assert upos.tags[0] == ("PRON", "VERB", "ADP", "DET", "NOUN", "PUNCT")
+    xpos = datasets.read_conllu(path, tag_column="xpos")
+    assert xpos.tags[1] == ("CLS", "V", "ADV")
+    lemmas = datasets.read_conllu(path, token_column="lemma", tag_column=7)
+    assert lemmas.tokens[1] == ("je", "manger", "bien")
+    assert lemmas.tags[1] == ("nsubj", "root", "advmod")
+
+
+def test_conllu_errors_name_the_line_and_the_fix(tmp_path):
+    with pytest.raises(InvalidInputError, match="line 2: a CoNLL-U word line has 10"):
+        datasets.parse_conllu(["# c", "1 Il il PRON"])
+    with pytest.raises(InvalidInputError, match="line 1: the word 'Il' has no XPOS"):
+        datasets.parse_conllu(
+            ["1\tIl\til\tPRON\t_\t_\t0\troot\t_\t_"], tag_column="xpos"
+        )
+    with pytest.raises(InvalidInputError, match="ID column holds 'x'"):
+        datasets.parse_conllu(["x\tIl\til\tPRON\t_\t_\t0\troot\t_\t_"])
+    with pytest.raises(InvalidArgumentError, match="`tag_column`.*'pos'"):
+        datasets.parse_conllu([], tag_column="pos")
+    with pytest.raises(InvalidInputError, match="holds no CoNLL-U sentences"):
+        datasets.parse_conllu(["# only a comment", ""])
+    # The plain reader points at the CoNLL-U one when it meets a comment.
+    path = tmp_path / "ud.txt"
+    path.write_text(CONLLU, encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="line 2: .*read_conllu"):
+        read_conll(path, token_column=1, tag_column=3)
+
+
+def test_a_byte_order_mark_is_dropped_wherever_a_line_starts(tmp_path):
+    # One at the start of the file, one on a line of its own, one before a
+    # word: what joining files that editors saved with a mark leaves.
+    text = "\ufeffEU B-ORG\nrejects O\n\ufeff\nPeter B-PER\n\n\ufeffBlackburn B-PER\n"
+    path = tmp_path / "joined.conll"
+    path.write_bytes(text.encode("utf-8"))
+    data = read_conll(path, scheme="iob2")
+    assert data.tokens == (("EU", "rejects"), ("Peter",), ("Blackburn",))
+    conllu = tmp_path / "bom.conllu"
+    conllu.write_text("\ufeff" + CONLLU, encoding="utf-8")
+    assert datasets.read_conllu(conllu).tokens[0][0] == "Il"
+
+
+def test_tagged_files_with_and_without_their_own_splits(tmp_path):
+    sentences = [f"w{i} O\nx{i} B-PER\n" for i in range(20)]
+    whole = tmp_path / "all.conll"
+    whole.write_text("\n".join(sentences))
+    data = datasets.load_tagged_sentences(whole, scheme="iob2", split=(0.6, 0.2))
+    assert [len(p) for p in (data.train, data.validation, data.test)] == [12, 4, 4]
+    assert data.tag_names == ("O", "B-PER") and data.scheme == "iob2"
+    parts = (data.train, data.validation, data.test)
+    seen = sorted(words for part in parts for words in part.tokens)
+    assert seen == sorted(read_conll(whole).tokens)  # each sentence once
+    again = datasets.load_tagged_sentences(whole, split=(0.6, 0.2))
+    assert again.test.tokens == data.test.tokens  # the same seed, the same cut
+    other = datasets.load_tagged_sentences(whole, split=(0.6, 0.2), seed=1)
+    assert other.test.tokens != data.test.tokens
+    # A test file of its own: the validation part is cut from training.
+    test = tmp_path / "test.conllu"
+    test.write_text(CONLLU, encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="read_conllu"):
+        datasets.load_tagged_sentences(whole, test=test)  # one format for all
+    mixed = datasets.load_tagged_sentences(whole, test=whole, split=(0.7, 0.25))
+    assert (len(mixed.train), len(mixed.validation), len(mixed.test)) == (15, 5, 20)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from seqkeras import datasets
 from seqkeras.datasets import load
 from seqkeras.datasets.text import (
     LabelledTexts,
@@ -99,3 +100,58 @@ def test_sst5_has_five_classes_and_all_sentences(mirror):
     assert (len(data.train), len(data.validation), len(data.test)) == (8544, 1101, 2210)
     assert data.label_names[2] == "neutral"
     assert np.bincount(data.test.labels).tolist() == [279, 633, 389, 510, 399]
+
+
+def test_labelled_texts_from_csv_tsv_and_json_lines(tmp_path):
+    csv = tmp_path / "reviews.csv"
+    csv.write_text('text,label\n"Great, really",pos\nNA,neg\n"Say ""no""",neg\n')
+    texts, names = datasets.read_labelled_texts(csv)
+    # Quoted commas and quotes are read as written; "NA" is text, not missing.
+    assert texts.texts == ("Great, really", "NA", 'Say "no"')
+    assert texts.labels.tolist() == [1, 0, 0] and names == ("neg", "pos")
+    tsv = tmp_path / "reviews.tsv"
+    tsv.write_text('\ufeffsentence\tstars\nIt is "fine"\t10\nBad\t2\nOK\t9\n')
+    texts, names = datasets.read_labelled_texts(
+        tsv, text_column="sentence", label_column="stars"
+    )
+    assert texts.texts[0] == 'It is "fine"'  # TSV keeps quotes
+    assert names == ("2", "9", "10")  # numbers sort as numbers
+    assert texts.labels.tolist() == [2, 0, 1]
+    jsonl = tmp_path / "reviews.jsonl"
+    jsonl.write_text('{"text": "Good", "label": 1}\n{"text": "Meh", "label": 0}\n')
+    texts, names = datasets.read_labelled_texts(jsonl)
+    assert texts.texts == ("Good", "Meh") and names == ("0", "1")
+
+
+def test_labelled_text_files_say_what_is_wrong(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,label\nGood,pos\n")
+    with pytest.raises(InvalidInputError, match="no column\\(s\\) \\['text'\\]"):
+        datasets.read_labelled_texts(path)
+    path.write_text("text,label\nGood,pos\n ,neg\n")
+    with pytest.raises(InvalidInputError, match="'text' is empty in data row 2"):
+        datasets.read_labelled_texts(path)
+    path.write_text("text,label\nGood,pos\nBad,awful\n")
+    with pytest.raises(InvalidInputError, match="row 2 has the label 'awful'"):
+        datasets.read_labelled_texts(path, label_names=["neg", "pos"])
+    (tmp_path / "x.dat").write_text("text,label\nGood,pos\n")
+    with pytest.raises(InvalidInputError, match="from its suffix '.dat'"):
+        datasets.read_labelled_texts(tmp_path / "x.dat")
+    assert len(datasets.read_labelled_texts(tmp_path / "x.dat", format="csv")[0]) == 1
+    with pytest.raises(InvalidInputError, match="No such file"):
+        datasets.read_labelled_texts(tmp_path / "missing.csv")
+
+
+def test_labelled_text_files_become_a_data_set(tmp_path):
+    rows = [f"text {i},{'pos' if i % 3 else 'neg'}" for i in range(50)]
+    train = tmp_path / "train.csv"
+    train.write_text("text,label\n" + "\n".join(rows) + "\n")
+    data = datasets.load_labelled_texts(train, split=(0.6, 0.2), seed=3)
+    assert (len(data.train), len(data.validation), len(data.test)) == (30, 10, 10)
+    everything = data.train.texts + data.validation.texts + data.test.texts
+    assert sorted(everything) == sorted(f"text {i}" for i in range(50))
+    assert data.label_names == ("neg", "pos") and data.name == "train.csv"
+    test = tmp_path / "test.csv"
+    test.write_text("text,label\nnew,pos\nother,unseen\n")
+    with pytest.raises(InvalidInputError, match="classes \\['neg', 'pos'\\]"):
+        datasets.load_labelled_texts(train, test=test)

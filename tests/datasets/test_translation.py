@@ -77,3 +77,22 @@ def test_spa_eng_splits_by_english_sentence(mirror):
     assert len(short.train) < len(data.train)
     with pytest.raises(InvalidArgumentError, match="`max_length`"):
         datasets.load_spa_eng(max_length=0)
+
+
+def test_sentence_pair_files_split_by_source(tmp_path):
+    lines = []
+    for i in range(30):
+        lines += [f"Sentence {i}.\tFrase {i}.", f"Sentence {i}.\tOración {i}."]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    data = datasets.load_sentence_pairs(path, split=(0.6, 0.2), target_language="es")
+    sizes = [len(set(p.sources)) for p in (data.train, data.validation, data.test)]
+    assert sizes == [18, 6, 6] and len(data.train) == 36
+    # Every translation of a source is in the same part as the source.
+    train, test = set(data.train.sources), set(data.test.sources)
+    assert not train & test and "Sentence 0." in train | test | set(
+        data.validation.sources
+    )
+    assert data.target_language == "es" and data.train.sources[0] != "\ufeff"
+    with pytest.raises(InvalidInputError, match="No such file of sentence pairs"):
+        datasets.load_sentence_pairs(tmp_path / "missing.tsv")
