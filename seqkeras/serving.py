@@ -65,11 +65,31 @@ def load(path):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _quiet_start_up():
         import tensorflow as tf
-        import tensorflow_text  # noqa: F401  (registers the ops the export uses)
+
+        try:
+            import tensorflow_text  # noqa: F401  (registers the ops the export uses)
+        except ImportError:
+            raise ImportError(
+                "A seqkeras SavedModel tokenises inside its graph with "
+                "tensorflow-text ops: install the tensorflow-text release of your "
+                f"TensorFlow ({tf.__version__}), e.g. pip install "
+                f"'tensorflow-text=={'.'.join(tf.__version__.split('.')[:2])}.*'."
+            ) from None
 
         tf.config.list_physical_devices()  # the GPU search, and its messages, now
 
-    return tf.saved_model.load(str(path))
+    try:
+        return tf.saved_model.load(str(path))
+    except (tf.errors.NotFoundError, RuntimeError) as error:
+        if "Op type not registered" not in str(error):
+            raise
+        first_line = str(error).splitlines()[0]
+        raise RuntimeError(
+            f"{path} uses an op this TensorFlow does not know ({first_line}). "
+            "Import tensorflow_text before loading (`import tensorflow_text`), "
+            "with the tensorflow-text release that matches TensorFlow "
+            f"{tf.__version__}."
+        ) from None
 
 
 def serve(saved_model, inputs, signature="serve", **arguments):

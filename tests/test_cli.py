@@ -1,6 +1,8 @@
 """The `seqkeras` command line, run in-process through `cli.main`."""
 
 import json
+import pathlib
+import re
 import subprocess
 import sys
 
@@ -160,3 +162,88 @@ def test_installed_command_runs(tmp_path):
         [sys.executable, "-m", "seqkeras.cli", "--help"], capture_output=True, text=True
     )
     assert "train" in help_text.stdout and help_text.returncode == 0
+
+
+def registry_tasks():
+    from seqkeras.pipelines import registry as tasks
+
+    return tasks.tasks()
+
+
+def write_user_files(task, folder):
+    """Small files in the formats users bring, one set per task: the
+    `seqkeras train` arguments that read them."""
+    if task == "sentiment":
+        rows = [f'"{w} film, no. {i}",{w}' for i in range(30) for w in ("good", "bad")]
+        (folder / "reviews.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
+        return ["--dataset", str(folder / "reviews.csv")]
+    if task == "tagging":
+        sentence = "1\tPeter\tPeter\tPROPN\tNNP\t_\t2\tnsubj\t_\t_\n"
+        sentence += "2\tsleeps\tsleep\tVERB\tVBZ\t_\t0\troot\t_\t_\n"
+        (folder / "ud.conllu").write_text(("# sent_id = x\n" + sentence + "\n") * 40)
+        return ["--dataset", str(folder / "ud.conllu"), "--tag-column", "xpos"]
+    if task == "translation":
+        pairs = "".join(f"one {i}\tuno {i}\n" for i in range(40))
+        (folder / "pairs.tsv").write_text(pairs)
+        (folder / "test.tsv").write_text("one 7\tuno 7\n")
+        return [
+            "--dataset",
+            str(folder / "pairs.tsv"),
+            "--test",
+            str(folder / "test.tsv"),
+        ]
+    if task == "language-model":
+        (folder / "text.txt").write_text("the cat sat on the mat\n" * 50)
+        return ["--dataset", str(folder / "text.txt")]
+    if task == "captioning":
+        import numpy as np
+        import tensorflow as tf
+
+        rows = []
+        for i in range(10):
+            pixels = np.full((32, 32, 3), 25 * i, dtype="uint8")
+            tf.io.write_file(str(folder / f"{i}.png"), tf.io.encode_png(pixels))
+            rows += [f"{i}.png,a grey square", f"{i}.png,a square of grey"]
+        (folder / "captions.csv").write_text("image,caption\n" + "\n".join(rows) + "\n")
+        return ["--dataset", str(folder / "captions.csv")]
+    # Series: 10-minute readings, day first, forecast (or classified) hourly.
+    lines = [f"{1 + i // 24:02d}.01.2009 {i % 24:02d}:{m}0:00,{i % 7}.{m},"
+             f"{'warm' if i % 7 > 3 else 'cold'}"
+             for i in range(24 * 20) for m in range(6)]  # fmt: skip
+    (folder / "station.csv").write_text("Date Time,T,feel\n" + "\n".join(lines) + "\n")
+    labels = ["--label-column", "feel"] if task == "series-classification" else []
+    return ["--dataset", str(folder / "station.csv"), "--time-column", "Date Time",
+            "--dayfirst", "--resample", "1h", "--features", "T", *labels]  # fmt: skip
+
+
+@pytest.mark.parametrize("task", registry_tasks())
+def test_every_task_trains_on_the_users_files(task, tmp_path, capsys):
+    command = cli.command_for(task)
+    files = write_user_files(task, tmp_path)
+    out = tmp_path / "run"
+    argv = ["train", task, "--epochs", "1", "--out", str(out)]
+    assert cli.main([*argv, *command.smoke_arguments, *files]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"] == pathlib.Path(files[1]).name
+    assert metrics["arguments"]["dataset"] == files[1]  # absolute, for evaluate
+    printed = capsys.readouterr().out
+    assert printed.startswith(pathlib.Path(files[1]).name + ":")
+    assert cli.main(["evaluate", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["dataset"] == metrics["dataset"]
+
+
+def test_files_and_splits_are_checked_before_training(tmp_path, capsys):
+    write_user_files("sentiment", tmp_path)
+    train = ["train", "sentiment", "--out", str(tmp_path / "run")]
+    for extra, message in [
+        (["--dataset", "sst2", "--test", "x.csv"], "go with a file as --dataset"),
+        (["--dataset", str(tmp_path / "reviews.csv"), "--split", "0.9,0.2"],
+         "train \\+ validation < 1"),
+        (["--dataset", str(tmp_path / "reviews.csv"), "--split", "0.9"],
+         "two fractions"),
+        (["--dataset", str(tmp_path / "nothing.csv")], "--dataset .*: no such file"),
+        (["--dataset", str(tmp_path / "reviews.csv"), "--text-column", "review"],
+         "no column\\(s\\) \\['review'\\]"),
+    ]:  # fmt: skip
+        assert cli.main([*train, *extra]) == 1
+        assert re.search(message, capsys.readouterr().err)

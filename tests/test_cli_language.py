@@ -92,7 +92,7 @@ def test_user_errors(tmp_path, capsys):
     assert cli.main(["train", "lm", "--dataset", "sst2", "--out", out]) == 1
     assert "Unknown language-model data set 'sst2'" in capsys.readouterr().err
     assert cli.main(["train", "lm", "--dataset", "missing.txt", "--out", out]) == 1
-    assert "No text file" in capsys.readouterr().err
+    assert "--dataset missing.txt: no such file" in capsys.readouterr().err
     assert cli.main(["generate", str(tmp_path), "--prompt", "x"]) == 1
     assert "no saved pipeline" in capsys.readouterr().err
 

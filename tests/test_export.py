@@ -67,3 +67,28 @@ def test_signature_takes_a_batch_of_strings_only(exported):
         model.serve(tf.constant([1.0, 2.0]))
     empty = model.serve(tf.constant([], dtype=tf.string))
     assert empty["probabilities"].shape == (0, 2)
+
+
+def test_serving_says_how_to_get_the_text_ops(exported, monkeypatch):
+    """Without tensorflow-text the graph's ops are missing: the client names
+    the package to install, and TensorFlow's own failure is explained."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("serving_client", SERVING_SCRIPT)
+    serving = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serving)
+    import tensorflow_text
+
+    monkeypatch.setitem(sys.modules, "tensorflow_text", None)  # not installed
+    with pytest.raises(ImportError, match="install the tensorflow-text release"):
+        serving.load(exported)
+    monkeypatch.setitem(sys.modules, "tensorflow_text", tensorflow_text)
+    missing = RuntimeError("Op type not registered 'CaseFoldUTF8' in binary running")
+
+    def fail(path):
+        raise missing
+
+    monkeypatch.setattr(tf.saved_model, "load", fail)
+    with pytest.raises(RuntimeError, match="Import tensorflow_text before loading"):
+        serving.load(exported)

@@ -67,6 +67,12 @@ class SeriesCommand(TaskCommand):
             help="dates are written day first (13.01.2009)",
         )
         parser.add_argument(
+            "--monthfirst",
+            dest="dayfirst",
+            action="store_false",
+            help="dates are written month first (01/13/2009)",
+        )
+        parser.add_argument(
             "--resample",
             default=None,
             help="resample the series to this step first, e.g. 1h or 1D (the mean "
@@ -107,22 +113,28 @@ class SeriesCommand(TaskCommand):
         from seqkeras import datasets
 
         datasets.get_info(args.dataset, task=self.task)
-        return datasets.load(args.dataset)
+        return self.prepare_series(datasets.load(args.dataset), args)
+
+    def prepare_series(self, series, args):
+        """The task's checks and changes to every series it loads."""
+        return series
 
     def read_csv(self, path, args):
         from seqkeras import datasets
 
         if not args.time_column:
             raise user_error(f"{path} is a file: pass --time-column as well.")
-        return datasets.load_csv_series(
+        series = datasets.load_csv_series(
             path,
             args.time_column,
             columns(args.features),
             columns(getattr(args, "targets", None)),
+            label_column=getattr(args, "label_column", None),
             time_format=args.time_format,
             dayfirst=args.dayfirst,
             resample=args.resample,
         )
+        return self.prepare_series(series, args)
 
     def split(self, series, fractions):
         return SeriesSplits(series, *series.split(*fractions), list(fractions))

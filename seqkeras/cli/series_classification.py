@@ -27,11 +27,21 @@ class SeriesClassificationCommand(SeriesCommand):
             help="do not give the model the labels of the window's days as inputs",
         )
         self.add_series_arguments(parser)
+        self.add_file_arguments(parser)
 
-    def load_series(self, args):
-        series = super().load_series(args)
+    def add_file_arguments(self, parser):
+        parser.add_argument(
+            "--label-column",
+            default=None,
+            help="for a CSV file as --dataset: the column of the classes",
+        )
+
+    def prepare_series(self, series, args):
         if series.labels is None:
-            raise user_error(f"{series.name} has no labels to classify.")
+            raise user_error(
+                f"{series.name} has no labels to classify: name the column of the "
+                "classes with --label-column."
+            )
         if not args.no_label_features:
             series = series.with_label_indicators()
         return series

@@ -353,7 +353,7 @@ def load_csv_series(
         frame = pd.read_csv(path, dtype={time_column: str}, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InvalidInputError(f"{path} is not a readable CSV file: {e}") from None
-    kwargs.setdefault("name", path.stem)
+    kwargs.setdefault("name", path.name)
     return from_frame(
         frame, time_column, feature_columns, target_columns, source=path, **kwargs
     )
@@ -418,7 +418,7 @@ def _day_month_to_iso(text, parts, name, where, dayfirst):
                 f"Column {name!r}{where} holds dates that read two ways: data row "
                 f"{row + 1}, {value!r}, is {day_first} day-first and {month_first} "
                 f"month-first{proof}. Say which: dayfirst=True or False "
-                "(--dayfirst), or time_format (--time-format)."
+                "(--dayfirst, --monthfirst), or time_format (--time-format)."
             )
         dayfirst = bool((first > 12).any())
     day, month = (first, second) if dayfirst else (second, first)

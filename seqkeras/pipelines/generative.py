@@ -170,9 +170,9 @@ class GenerativePipeline(Pipeline):
         Takes the arguments of `predict`. Returns, per input, a dict: `text`,
         `tokens` (the generated tokens, `[END]` included when it was
         generated), `score` (the log-probability of the tokens) and what the
-        task adds (`source_tokens` and `attention` for translation,
-        `attention` for captioning). One dict for one input, a list for a
-        list.
+        task adds (`source_tokens`, `unknown_ratio` and `attention` for
+        translation, `attention` for captioning). One dict for one input, a
+        list for a list.
         """
         self._require_model()
         single, batch = self._batch_of(inputs)

@@ -247,11 +247,31 @@ class WindowPipeline(Pipeline):
 
     def _batch_of(self, windows):
         """One window `(input_width, features)` or a batch of them."""
-        windows = np.asarray(windows, dtype="float32")
+        expected = (self.input_width, self.num_features)
+        shapes = (
+            f"({expected[0]}, {expected[1]}) or (batch, {expected[0]}, {expected[1]})"
+        )
+        try:
+            raw = np.asarray(windows)
+        except ValueError:
+            raise InvalidInputError(
+                f"The windows' rows have different lengths: pass a float array "
+                f"{shapes}."
+            ) from None
+        if raw.dtype.kind not in "iuf" and raw.size:
+            what = {"U": "text", "S": "bytes", "b": "booleans"}.get(
+                raw.dtype.kind, type(windows).__name__
+            )
+            first = raw.reshape(-1)[0]
+            first = first.item() if isinstance(first, np.generic) else first
+            raise InvalidInputError(
+                f"Windows must hold numbers, got {what} (first item "
+                f"{first!r:.40}). Pass a float array {shapes}."
+            )
+        windows = raw.astype("float32")
         single = windows.ndim == 2
         if single:
             windows = windows[None]
-        expected = (self.input_width, self.num_features)
         if windows.ndim != 3 or windows.shape[1:] != expected:
             raise InvalidInputError(
                 f"Expected windows of shape (batch, {expected[0]}, {expected[1]}) "

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from seqkeras._validation import one_of, positive_int
 from seqkeras.datasets.translation import SentencePairs
+from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
 from seqkeras.models.translation import PRESETS, build_translator
 from seqkeras.pipelines.base import as_data
@@ -177,7 +178,15 @@ class TranslationPipeline(GenerativePipeline):
 
     def _batch_of(self, texts):
         single = isinstance(texts, str)
-        return single, as_text_batch([texts] if single else texts)
+        batch = as_text_batch([texts] if single else texts)
+        for i, text in enumerate(batch.numpy()):
+            if not text.strip():
+                where = "The text" if single else f"Text {i}"
+                raise InvalidInputError(
+                    f"{where} is empty: there is nothing to translate. Pass a "
+                    "sentence in the source language."
+                )
+        return single, batch
 
     def _input_spec(self, variant):
         return tf.TensorSpec([None], tf.string, name="texts")
@@ -203,8 +212,11 @@ class TranslationPipeline(GenerativePipeline):
             weights = outputs["attention"][i].numpy()
         else:
             weights = np.zeros((len(tokens), len(source)), "float32")
+        vocabulary = self.source_encoder.vocabulary
+        unknown = sum(vocabulary.token_to_id(t) == Vocabulary.unk_id for t in source)
         return {
             "source_tokens": source,
+            "unknown_ratio": unknown / len(source),
             "attention": weights[: len(tokens), : len(source)],
         }
 
@@ -217,7 +229,9 @@ class TranslationPipeline(GenerativePipeline):
 
     def translate_with_attention(self, texts, **options):
         """`predict_details` under the task's own verb: translations with
-        their `tokens`, `source_tokens`, `score` and `attention` weights
+        their `tokens`, `source_tokens`, `score`, `unknown_ratio` (the share
+        of source tokens the model does not know: at 1.0 the translation is
+        made up, and says nothing about the source) and `attention` weights
         `(len(tokens), len(source_tokens))` (zeros without attention)."""
         return self.predict_details(texts, **options)
 

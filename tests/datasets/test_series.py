@@ -75,7 +75,7 @@ def test_csv_columns_features_and_targets(tmp_path):
     assert series.columns == ("a", "b") and series.feature_columns == ("a",)
     assert series.target_columns == ("b",) and series.frequency == "D"
     assert series.values.tolist() == [[1, 10], [2, 20], [3, 30], [4, 40]]
-    assert series.name == "series"
+    assert series.name == "series.csv"
     everything = load_csv_series(write(tmp_path, DAILY), "day")
     assert everything.feature_columns == everything.target_columns == ("a", "b")
 

@@ -121,6 +121,16 @@ def test_predict_refuses_wrong_windows(trained):
     window[5, 0] = np.inf
     with pytest.raises(InvalidInputError, match="first at \\(0, 5, 0\\)"):
         trained.predict(window)
+    for windows, message in [
+        ([], "got \\(0,\\)"),
+        ("12.5", "hold numbers, got text \\(first item '12.5'\\)"),
+        ([["1", "2"]] * 12, "got text"),
+        ([[1.0, 2.0], [3.0]], "rows have different lengths"),
+        (None, "got NoneType"),
+    ]:
+        with pytest.raises(InvalidInputError, match=message):
+            trained.predict(windows)
+    assert trained.predict(np.zeros((0, 12, 2))).shape[0] == 0  # an empty batch
 
 
 def test_bad_data_and_arguments():

@@ -134,7 +134,16 @@ def test_bad_inputs_say_what_to_do(trained):
     with pytest.raises(InvalidArgumentError, match="`architecture`"):
         TranslationPipeline(architecture="transformer")
     assert trained.translate([]) == []
-    assert isinstance(trained.translate(["", "   "])[0], str)
+    with pytest.raises(InvalidInputError, match="Text 1 is empty: there is nothing"):
+        trained.translate(["one.", "   "])
+    with pytest.raises(InvalidInputError, match="The text is empty"):
+        trained.translate("")
+
+
+def test_unknown_words_are_flagged(trained):
+    known = trained.source_encoder.vocabulary.tokens[5]
+    details = trained.translate_with_attention([known, "zyzzyva quux", f"{known} quux"])
+    assert [d["unknown_ratio"] for d in details] == [0.0, 1.0, 0.5]
 
 
 def test_sampling_settings_do_not_retrace(trained):
