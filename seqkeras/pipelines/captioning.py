@@ -68,6 +68,10 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
         lowercase: case-fold the captions.
         beam_width: the default beam of `method="beam"` and the beam of the
             exported `caption_beam` signature.
+        keep_spacing: write captions with the spacing of the training text
+            (joined punctuation marked while tokenising, so French elisions,
+            German quotes and Spanish marks come back as written); False
+            joins by English and Spanish rules.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_captioner` (`cell`, `units`,
             `num_layers`, `embedding_dim`, `dropout`, `encoder`, ...).
@@ -103,6 +107,7 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
         max_length=24,
         lowercase=True,
         beam_width=3,
+        keep_spacing=True,
         seed=0,
         **model_kwargs,
     ):
@@ -118,6 +123,7 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
             lowercase=lowercase,
             max_length=max_length,
             add_start_end=True,
+            keep_spacing=keep_spacing,
             name="caption_encoder",
         )
 

@@ -37,6 +37,7 @@ from seqkeras._validation import (
 )
 from seqkeras.errors import InvalidArgumentError
 from seqkeras.pipelines.base import Pipeline
+from seqkeras.text.encoder import JOINER
 from seqkeras.text.vocabulary import Vocabulary
 
 METHODS = ("greedy", "sample", "beam")
@@ -88,6 +89,14 @@ class GenerativePipeline(Pipeline):
         """The `TextEncoder` of the text written (its vocabulary numbers
         the generated tokens)."""
         return self.encoder
+
+    @property
+    def keep_spacing(self):
+        """True when the written text keeps the spacing of the training text
+        (joiner marks, any language); False when it is joined by English and
+        Spanish rules (pipelines saved before the marks). See
+        `seqkeras.text.encoder`."""
+        return getattr(self._output_encoder(), "keep_spacing", False)
 
     def _token_names(self):
         """The target vocabulary's tokens, indexed by id."""
@@ -181,7 +190,8 @@ class GenerativePipeline(Pipeline):
         for outputs in self._decode(batch, batch_size, 0, options):
             tokens = outputs["tokens"].to_list()
             for i, text in enumerate(outputs[self.text_output].numpy()):
-                words = [t.decode("utf-8") for t in tokens[i]]
+                # Tokens to read: without the marks of joined punctuation.
+                words = [t.decode("utf-8").replace(JOINER, "") for t in tokens[i]]
                 details.append(
                     {
                         "text": text.decode("utf-8"),

@@ -50,6 +50,10 @@ class TranslationPipeline(GenerativePipeline):
         bucketing: batch training sentences of similar length together.
         beam_width: the default beam of `method="beam"` and the beam of the
             exported `translate_beam` signature.
+        keep_spacing: write translations with the spacing of the training text
+            (joined punctuation marked while tokenising, so French elisions,
+            German quotes and Spanish marks come back as written); False
+            joins by English and Spanish rules.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_translator` (`cell`, `units`,
             `num_layers`, `bidirectional`, `embedding_dim`, `dropout`, ...).
@@ -84,6 +88,7 @@ class TranslationPipeline(GenerativePipeline):
         lowercase=True,
         bucketing=True,
         beam_width=4,
+        keep_spacing=True,
         seed=0,
         **model_kwargs,
     ):
@@ -102,6 +107,7 @@ class TranslationPipeline(GenerativePipeline):
             lowercase=lowercase,
             max_length=max_length,
             add_start_end=True,
+            keep_spacing=keep_spacing,
             name="target_encoder",
         )
 

@@ -15,6 +15,18 @@ Normalisation, in order:
    Sentiment Treebank is tokenised that way, so raw text typed by a user
    meets the same tokens the model was trained on.
 
+With `keep_spacing` (the encoders of text that a model writes: translations,
+captions) the text's own spacing is kept in the tokens instead: a
+punctuation mark or contraction written against its neighbour carries a
+joiner, U+FFED, on that side ("j'ai" -> "j", "￭'￭", "ai"; "Qué?" ->
+"qué", "￭?"; "« Oui »" -> "«", "oui", "»"), the way OpenNMT's tokenizer
+marks joins. `detokenize` then joins exactly what was joined, in any
+language: French elisions and hyphens, German quotes and Spanish marks come
+back as they were written, with no rules per language. Quotes are then kept
+as written too (no curly-to-straight), and `lowercase` lowers case without
+folding it ("weiß" stays "weiß", where case folding writes "weiss"), so that
+references match.
+
 Ids are looked up in a `Vocabulary`; unknown words become `[UNK]`. A text
 longer than `max_length` tokens is truncated (its first `max_length` tokens
 are kept). A text with no tokens at all (empty, or only white space) is
@@ -36,7 +48,10 @@ from seqkeras.text.vocabulary import RESERVED, Vocabulary
 _CONTRACTION = r"(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b"
 _PUNCTUATION = r"[^\pL\pN\pM\s\p{Z}]"
 _SPACE = r"[\s\p{Z}]+"
-# (pattern, rewrite) pairs that take out the spaces `tokenize` added.
+_WORD = r"[\pL\pN\pM]+"
+JOINER = "\uffed"  # marks the side on which a token was written joined
+# (pattern, rewrite) pairs that take out the spaces `tokenize` added, for
+# encoders without `keep_spacing` (English and Spanish conventions).
 _DETOKENIZE = (
     (r"(\d) ([-/.:]) (\d)", r"\1\2\3"),  # first: "10 : 30" is a time
     (r" ([.,!?;:%)\]}»]|(?i:n't)\b|'(?i:s|re|ve|ll|d|m)\b)", r"\1"),
@@ -89,6 +104,30 @@ def valid_utf8(texts):
     )
 
 
+def _mark_joins(tokens, starts, ends):
+    """Puts a `JOINER` on each side where a punctuation mark or contraction
+    touches its neighbour in the text (ragged tokens with their byte offsets).
+    Words never touch words (they are split only at spaces and marks), so
+    marking the marks says where every join was."""
+    words = tokens.flat_values  # (tokens,), all rows one after the other
+    mark = tf.logical_or(
+        tf.logical_not(tf.strings.regex_full_match(words, _WORD)),
+        tf.strings.regex_full_match(words, _CONTRACTION),
+    )
+    starts, ends = starts.flat_values, ends.flat_values
+    row = tokens.value_rowids()
+    first = tf.not_equal(row, tf.concat([[-1], row[:-1]], axis=0))
+    last = tf.not_equal(row, tf.concat([row[1:], [-1]], axis=0))
+    none = tf.constant([-1], starts.dtype)
+    # Where the previous token of the same text ends, the next one starts.
+    previous_end = tf.where(first, none, tf.concat([none, ends[:-1]], axis=0))
+    next_start = tf.where(last, none, tf.concat([starts[1:], none], axis=0))
+    left = tf.logical_and(mark, tf.equal(starts, previous_end))
+    right = tf.logical_and(mark, tf.equal(ends, next_start))
+    words = tf.where(left, JOINER + words, words)
+    return tokens.with_flat_values(tf.where(right, words + JOINER, words))
+
+
 class TextEncoder(tf.Module):
     """Splits raw strings into tokens and maps them to vocabulary ids.
 
@@ -100,6 +139,10 @@ class TextEncoder(tf.Module):
         max_length: keep at most this many tokens per text (None: all).
         add_start_end: wrap every text in `[START]` ... `[END]` (for models
             that generate text); they count towards `max_length`.
+        keep_spacing: mark the punctuation written against a word with a
+            joiner, so that `detokenize` restores the text's spacing exactly
+            (see the module docstring); False joins by English and Spanish
+            rules instead.
 
     Example:
 
@@ -120,11 +163,13 @@ class TextEncoder(tf.Module):
         split_punctuation=True,
         max_length=None,
         add_start_end=False,
+        keep_spacing=False,
         name="text_encoder",
     ):
         super().__init__(name=name)
         self.lowercase = bool(lowercase)
         self.split_punctuation = bool(split_punctuation)
+        self.keep_spacing = bool(keep_spacing)
         self.max_length = (
             None if max_length is None else positive_int("max_length", max_length)
         )
@@ -197,19 +242,25 @@ class TextEncoder(tf.Module):
     def tokenize(self, texts):
         """Normalises and splits a batch of strings; returns ragged `tf.string`."""
         texts = valid_utf8(texts)
-        if self.lowercase:
+        if self.lowercase and not self.keep_spacing:
             texts = tf_text.case_fold_utf8(texts)  # NFKC + case folding
         else:
             texts = tf_text.normalize_utf8(texts, "NFKC")
-        texts = tf.strings.regex_replace(texts, "[\u2018\u2019\u201b\u00b4]", "'")
-        texts = tf.strings.regex_replace(texts, "[\u201c\u201d\u201f]", '"')
+            if self.lowercase:  # lower case only: "weiß" stays, not "weiss"
+                texts = tf.strings.lower(texts, encoding="utf-8")
+        if not self.keep_spacing:
+            texts = tf.strings.regex_replace(texts, "[\u2018\u2019\u201b\u00b4]", "'")
+            texts = tf.strings.regex_replace(texts, "[\u201c\u201d\u201f]", '"')
         if not self.split_punctuation:
             return tf_text.WhitespaceTokenizer().tokenize(texts)
-        return tf_text.regex_split(
+        tokens, starts, ends = tf_text.regex_split_with_offsets(
             texts,
             delim_regex_pattern=f"{_SPACE}|{_CONTRACTION}|{_PUNCTUATION}",
             keep_delim_regex_pattern=f"{_CONTRACTION}|{_PUNCTUATION}",
         )
+        if not self.keep_spacing:
+            return tokens
+        return _mark_joins(tokens, starts, ends)
 
     def encode(self, texts):
         """Returns the ids of a batch of strings as a ragged `int32` tensor."""
@@ -252,6 +303,8 @@ class TextEncoder(tf.Module):
         ids = tf.ragged.boolean_mask(ids, ids >= len(RESERVED))
         tokens = tf.gather(tf.constant(self.vocabulary.tokens), ids)
         text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
+        if self.keep_spacing:
+            return tf.strings.regex_replace(text, f" ?{JOINER} ?", "")
         for pattern, rewrite in _DETOKENIZE:
             text = tf.strings.regex_replace(text, pattern, rewrite)
         return text
@@ -274,6 +327,7 @@ class TextEncoder(tf.Module):
             "split_punctuation": self.split_punctuation,
             "max_length": self.max_length,
             "add_start_end": self.add_start_end,
+            "keep_spacing": self.keep_spacing,
             "vocabulary": self.vocabulary.get_config(),
         }
 

@@ -1,5 +1,7 @@
 """The in-graph TextEncoder: normalisation, splitting, ids, bad input."""
 
+import pathlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -166,3 +168,70 @@ def test_adapting_on_texts_without_words_says_so():
         TextEncoder().adapt(["", "   "])
     with pytest.raises(InvalidInputError, match="min_count"):
         TextEncoder().adapt(["a b", "c"], min_count=2)
+
+
+REFERENCES = pathlib.Path(__file__).parents[1] / "data" / "detokenizer_references.tsv"
+
+
+def references_by_language():
+    by_language = {}
+    for line in REFERENCES.read_text(encoding="utf-8").splitlines():
+        language, sentence = line.split("\t")
+        by_language.setdefault(language, []).append(sentence)
+    return by_language
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+@pytest.mark.parametrize("language", ["en", "es", "fr", "de"])
+def test_kept_spacing_round_trips_score_at_least_99_bleu(language, lowercase):
+    """References tokenised and detokenised as a translator's target text:
+    with kept spacing they come back as written, in every language (lower
+    case when the encoder lowers it, as translators do by default)."""
+    from seqkeras.metrics import corpus_bleu
+
+    sentences = references_by_language()[language]
+    assert len(sentences) == 20
+    encoder = TextEncoder(add_start_end=True, keep_spacing=True, lowercase=lowercase)
+    encoder.adapt(sentences)
+    back = [t.decode() for t in encoder.detokenize(encoder(sentences)).numpy()]
+    assert corpus_bleu(back, sentences, lowercase=lowercase) >= 99.0
+    assert back == [s.lower() if lowercase else s for s in sentences]  # exactly
+
+
+def test_rules_alone_split_french_elisions_and_hyphens():
+    """What the English and Spanish rules did to French, and still do for
+    pipelines saved before kept spacing."""
+    sentences = references_by_language()["fr"][:3]
+    encoder = TextEncoder(lowercase=False)
+    encoder.adapt(sentences)
+    back = [t.decode() for t in encoder.detokenize(encoder.encode(sentences)).numpy()]
+    assert back[:2] == ["J ' ai vu l ' homme aujourd ' hui.", "As - tu mangé?"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("J'ai vu", ["j", "￭'￭", "ai", "vu"]),
+        ("as-tu ?", ["as", "￭-￭", "tu", "?"]),
+        ("« Oui »", ["«", "oui", "»"]),
+        ("„Hallo!“", ["„￭", "hallo", "￭!￭", "￭“"]),
+        (
+            "doesn't (really)...",
+            ["does", "￭n't", "(￭", "really", "￭)￭", "￭.￭", "￭.￭", "￭."],
+        ),
+        ("It\u2019s", ["it", "￭\u2019￭", "s"]),  # quotes kept as written
+        ("", []),
+    ],
+)
+def test_kept_spacing_marks_the_joined_side(text, expected):
+    assert tokens(TextEncoder(keep_spacing=True), text) == expected
+
+
+def test_kept_spacing_is_saved_and_old_encoders_keep_the_rules(tmp_path):
+    encoder = TextEncoder(keep_spacing=True)
+    encoder.adapt(["J'ai faim."])
+    encoder.save(tmp_path / "encoder.json")
+    assert TextEncoder.load(tmp_path / "encoder.json").keep_spacing
+    config = encoder.get_config()
+    del config["keep_spacing"]  # an encoder saved before the option
+    assert not TextEncoder.from_config(config).keep_spacing
