@@ -247,3 +247,18 @@ def test_files_and_splits_are_checked_before_training(tmp_path, capsys):
     ]:  # fmt: skip
         assert cli.main([*train, *extra]) == 1
         assert re.search(message, capsys.readouterr().err)
+
+
+def test_pretrained_vectors_from_the_command_line(tmp_path):
+    files = write_user_files("sentiment", tmp_path)
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("good 1 0 0\nbad 0 1 0\nfilm 0 0 1\n")
+    out = tmp_path / "run"
+    argv = ["train", "sentiment", "--epochs", "1", "--out", str(out), *files]
+    argv += ["--units", "4", "--embeddings", str(vectors)]
+    argv += ["--embeddings-training", "frozen"]
+    assert cli.main(argv) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["embedding_coverage"]["vocabulary_found"] == 3
+    assert metrics["config"]["embeddings_training"] == "frozen"
+    assert metrics["config"]["embedding_dim"] == 3

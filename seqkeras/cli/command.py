@@ -356,6 +356,7 @@ class TaskCommand:
             "dataset": data.name,
             "architecture": args.architecture,
             **report.metrics,
+            **coverage(pipeline),
             "quick": args.quick,
             "epochs": len(pipeline.history.get("loss", [])),
             "train_seconds": round(pipeline.train_seconds, 2),
@@ -390,6 +391,13 @@ class TaskCommand:
             args.validation = args.test = None
         args.quick = False
         return self.load_data(args)
+
+
+def coverage(pipeline):
+    """`{"embedding_coverage": ...}` for a run that started from pretrained
+    vectors, else nothing."""
+    report = getattr(pipeline, "embedding_coverage", None)
+    return {} if report is None else {"embedding_coverage": report}
 
 
 def is_file_name(name):
@@ -498,7 +506,21 @@ MODEL_OPTIONS = {
         {"type": positive_int},
         "beam of the test scores and of the exported beam signature",
     ),
+    "embeddings": (
+        {"metavar": "PATH"},
+        "start the word vectors from pretrained ones (GloVe / word2vec text, "
+        "or .npy with its words)",
+    ),
+    "embeddings_training": (
+        {"choices": ["fine-tuned", "frozen", "frozen-then-fine-tuned"]},
+        "what training does to pretrained vectors (default fine-tuned)",
+    ),
+    "frozen_epochs": (
+        {"type": positive_int},
+        "with frozen-then-fine-tuned: epochs frozen first (default 1)",
+    ),
 }
+EMBEDDING_OPTIONS = ("embeddings", "embeddings_training", "frozen_epochs")
 
 
 def add_model_arguments(parser, *names):

@@ -2,7 +2,12 @@
 
 import json
 
-from seqkeras.cli.command import Report, TaskCommand, add_model_arguments
+from seqkeras.cli.command import (
+    EMBEDDING_OPTIONS,
+    Report,
+    TaskCommand,
+    add_model_arguments,
+)
 
 
 class SentimentCommand(TaskCommand):
@@ -19,6 +24,7 @@ class SentimentCommand(TaskCommand):
         group = add_model_arguments(
             parser, "units", "num_layers", "embedding_dim", "dropout",
             "learning_rate", "clipnorm", "max_vocabulary_size", "min_count",
+            *EMBEDDING_OPTIONS,
         )  # fmt: skip
         group.add_argument(
             "--no-bucketing",

@@ -3,7 +3,12 @@ parts of speech."""
 
 import json
 
-from seqkeras.cli.command import Report, TaskCommand, add_model_arguments
+from seqkeras.cli.command import (
+    EMBEDDING_OPTIONS,
+    Report,
+    TaskCommand,
+    add_model_arguments,
+)
 
 
 class TaggingCommand(TaskCommand):
@@ -41,6 +46,7 @@ class TaggingCommand(TaskCommand):
         add_model_arguments(
             parser, "units", "num_layers", "embedding_dim", "char_encoder",
             "dropout", "word_dropout", "learning_rate", "min_count", "lowercase",
+            *EMBEDDING_OPTIONS,
         )  # fmt: skip
 
     def load_files(self, args, **files):

@@ -1,6 +1,11 @@
 """`seqkeras train translation` (or `translate`): sequence to sequence."""
 
-from seqkeras.cli.command import GenerativeCommand, Report, add_model_arguments
+from seqkeras.cli.command import (
+    EMBEDDING_OPTIONS,
+    GenerativeCommand,
+    Report,
+    add_model_arguments,
+)
 
 
 class TranslationCommand(GenerativeCommand):
@@ -17,7 +22,7 @@ class TranslationCommand(GenerativeCommand):
         add_model_arguments(
             parser, "cell", "units", "num_layers", "bidirectional", "embedding_dim",
             "dropout", "learning_rate", "max_vocabulary_size", "min_count",
-            "beam_width",
+            "beam_width", *EMBEDDING_OPTIONS,
         )  # fmt: skip
 
     def load_files(self, args, **files):

@@ -154,6 +154,15 @@ class Pipeline:
         """Callbacks the task adds to `fit`, run before all others."""
         return []
 
+    def _initialise_model(self, train):
+        """Sets a newly built model's starting weights where they do not come
+        from its initialisers (see `pipelines.pretrained`)."""
+
+    def _embedding_callbacks(self):
+        """Callbacks that change what trains during `fit` (see
+        `pipelines.pretrained`)."""
+        return []
+
     def _fingerprint(self):
         """What a checkpoint must agree with to be resumed (JSON-serialisable)."""
         return {"task": self.task, "config": self.get_config()}
@@ -272,6 +281,7 @@ class Pipeline:
             self._adapt(train)
         if self.model is None:
             self.model = self._build_model()
+            self._initialise_model(train)
         train_ds, num_train = self._dataset(train, batch_size=batch_size, training=True)
         val_ds = None
         if validation is not None:
@@ -279,6 +289,7 @@ class Pipeline:
         checkpoints = Checkpoints(checkpoint_dir, self.monitor, self._fingerprint())
         keep_best = val_ds is not None and restore_best
         all_callbacks = [
+            *self._embedding_callbacks(),
             *self._fit_callbacks(validation),
             *callbacks,
             *checkpoints.callbacks(epochs=epochs, keep_best=keep_best),

@@ -15,6 +15,7 @@ from seqkeras.models.sentiment import (
 from seqkeras.pipelines.base import Pipeline, as_data
 from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
+from seqkeras.pipelines.pretrained import PretrainedEmbeddings
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 
@@ -27,7 +28,7 @@ BUILDER_DECIDES = {
 
 
 @register_pipeline
-class SentimentPipeline(EncoderPreprocessing, Pipeline):
+class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     """Raw text in, class probabilities out.
 
     The vocabulary is built from the training texts on the first `fit`.
@@ -43,6 +44,13 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         max_length: texts are truncated to this many tokens.
         lowercase: case-fold the text.
         bucketing: batch training sentences of similar length together.
+        embeddings: pretrained word vectors to start the word embedding from: a
+            GloVe or word2vec text file, a `.npy` matrix with its words, or
+            `WordVectors` (see `seqkeras.pipelines.pretrained`); None learns
+            them from scratch.
+        embeddings_training: "fine-tuned", "frozen" or
+            "frozen-then-fine-tuned" (frozen for `frozen_epochs` epochs).
+        frozen_epochs: epochs the vectors stay frozen first.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_sentiment_classifier` (`units`,
             `embedding_dim`, `dropout`, `num_layers`, ...), overriding the
@@ -77,6 +85,9 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         max_length=128,
         lowercase=True,
         bucketing=True,
+        embeddings=None,
+        embeddings_training="fine-tuned",
+        frozen_epochs=1,
         seed=0,
         **model_kwargs,
     ):
@@ -89,6 +100,7 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
             build_sentiment_classifier, model_kwargs, BUILDER_DECIDES
         )
         self.encoder = TextEncoder(lowercase=lowercase, max_length=max_length)
+        self._embedding_options(embeddings, embeddings_training, frozen_epochs)
 
     @property
     def num_classes(self):
@@ -122,10 +134,23 @@ class SentimentPipeline(EncoderPreprocessing, Pipeline):
         self._adapt_encoder(self.encoder, self._labelled(train).texts)
 
     def _build_model(self):
+        self.model_kwargs.update(
+            self._embedding_size(self.model_kwargs.get("embedding_dim"))
+        )
         kwargs = {**PRESETS[self.architecture], **self.model_kwargs}
         return build_sentiment_classifier(
             self.encoder.vocabulary_size, num_classes=self.num_classes, **kwargs
         )
+
+    def _embedding_layer(self):
+        return self.model.get_layer("token_embedding")
+
+    def _embedding_tokens(self, train):
+        texts = list(self._labelled(train).texts)
+        for start in range(0, len(texts), 8192):
+            batch = as_text_batch(texts[start : start + 8192])
+            for row in self.encoder.tokenize(batch).to_list():
+                yield [t.decode("utf-8") for t in row]
 
     # === Inference ===
 

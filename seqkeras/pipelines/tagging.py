@@ -16,6 +16,7 @@ from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
 from seqkeras.pipelines.base import Pipeline, as_data
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
+from seqkeras.pipelines.pretrained import PretrainedEmbeddings
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.tags import (
     SCHEMES,
@@ -57,7 +58,7 @@ class _ValidationScores(keras.callbacks.Callback):
 
 
 @register_pipeline
-class TaggingPipeline(EncoderPreprocessing, Pipeline):
+class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     """Raw sentences in, one tag per word (and entity spans) out.
 
     Sentences are split on white space, or passed already split as lists of
@@ -85,6 +86,13 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
             scheme rules out (`O` -> `I-PER` in IOB2), so that no predicted
             sequence is invalid; False lets the CRF learn every transition.
         bucketing: batch training sentences of similar length together.
+        embeddings: pretrained word vectors to start the word embedding from: a
+            GloVe or word2vec text file, a `.npy` matrix with its words, or
+            `WordVectors` (see `seqkeras.pipelines.pretrained`); None learns
+            them from scratch.
+        embeddings_training: "fine-tuned", "frozen" or
+            "frozen-then-fine-tuned" (frozen for `frozen_epochs` epochs).
+        frozen_epochs: epochs the vectors stay frozen first.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_sequence_tagger` (`units`,
             `embedding_dim`, `dropout`, `char_encoder`, `crf`, ...),
@@ -122,6 +130,9 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
         max_word_length=24,
         constrain_crf=True,
         bucketing=True,
+        embeddings=None,
+        embeddings_training="fine-tuned",
+        frozen_epochs=1,
         seed=0,
         **model_kwargs,
     ):
@@ -151,6 +162,7 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
             max_word_length=max_word_length if self.uses_chars else None,
         )
         self._tag_ids = {tag: i for i, tag in enumerate(self.tag_names)}
+        self._embedding_options(embeddings, embeddings_training, frozen_epochs)
 
     @property
     def num_tags(self):
@@ -207,6 +219,9 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
         self._adapt_encoder(self.encoder, self._tagged(train).tokens)
 
     def _build_model(self):
+        self.model_kwargs.update(
+            self._embedding_size(self.model_arguments.get("embedding_dim"))
+        )
         arguments = self.model_arguments
         if arguments.get("crf") and self.scheme and self.constrain_crf:
             arguments["crf_constraints"] = allowed_transitions(
@@ -221,6 +236,16 @@ class TaggingPipeline(EncoderPreprocessing, Pipeline):
 
     def _fit_callbacks(self, validation):
         return [] if validation is None else [_ValidationScores(self, validation)]
+
+    def _embedding_layer(self):
+        return self.model.get_layer("token_embedding")
+
+    def _embedding_tokens(self, train):
+        sentences = self._tagged(train).tokens
+        for start in range(0, len(sentences), 4096):
+            words = as_word_batch(sentences[start : start + 4096])
+            for row in self.encoder.normalize(words).to_list():
+                yield [t.decode("utf-8") for t in row]
 
     # === Inference ===
 

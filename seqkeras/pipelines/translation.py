@@ -23,6 +23,7 @@ from seqkeras.pipelines.base import as_data
 from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.generative import GenerativePipeline
 from seqkeras.pipelines.preprocessing import vocabulary_fingerprint
+from seqkeras.pipelines.pretrained import PretrainedEmbeddings
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
@@ -33,7 +34,7 @@ BUILDER_DECIDES = {"source_vocabulary_size", "target_vocabulary_size", "compile"
 
 
 @register_pipeline
-class TranslationPipeline(GenerativePipeline):
+class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     """Raw sentences in one language in, raw sentences in another out.
 
     Args:
@@ -54,6 +55,13 @@ class TranslationPipeline(GenerativePipeline):
             (joined punctuation marked while tokenising, so French elisions,
             German quotes and Spanish marks come back as written); False
             joins by English and Spanish rules.
+        embeddings: pretrained vectors of source-language words to start
+            the encoder's word embedding from: a GloVe or word2vec text file,
+            a `.npy` matrix with its words, or `WordVectors` (see
+            `seqkeras.pipelines.pretrained`); None learns them from scratch.
+        embeddings_training: "fine-tuned", "frozen" or
+            "frozen-then-fine-tuned" (frozen for `frozen_epochs` epochs).
+        frozen_epochs: epochs the vectors stay frozen first.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_translator` (`cell`, `units`,
             `num_layers`, `bidirectional`, `embedding_dim`, `dropout`, ...).
@@ -89,6 +97,9 @@ class TranslationPipeline(GenerativePipeline):
         bucketing=True,
         beam_width=4,
         keep_spacing=True,
+        embeddings=None,
+        embeddings_training="fine-tuned",
+        frozen_epochs=1,
         seed=0,
         **model_kwargs,
     ):
@@ -110,6 +121,7 @@ class TranslationPipeline(GenerativePipeline):
             keep_spacing=keep_spacing,
             name="target_encoder",
         )
+        self._embedding_options(embeddings, embeddings_training, frozen_epochs)
 
     # === Data ===
 
@@ -144,12 +156,28 @@ class TranslationPipeline(GenerativePipeline):
         return self.source_encoder.vocabulary is not None
 
     def _build_model(self):
+        self.model_kwargs.update(
+            self._embedding_size(self.model_kwargs.get("embedding_dim"))
+        )
         kwargs = {**PRESETS[self.architecture], **self.model_kwargs}
         return build_translator(
             self.source_encoder.vocabulary_size,
             self.target_encoder.vocabulary_size,
             **kwargs,
         )
+
+    def _embedding_layer(self):
+        return self.model.source_embedding  # the encoder's words
+
+    def _embedding_vocabulary(self):
+        return self.source_encoder.vocabulary
+
+    def _embedding_tokens(self, train):
+        sources = list(self._pairs(train).sources)
+        for start in range(0, len(sources), 8192):
+            batch = as_text_batch(sources[start : start + 8192])
+            for row in self.source_encoder.tokenize(batch).to_list():
+                yield [t.decode("utf-8") for t in row]
 
     def _fingerprint(self):
         return {
