@@ -23,28 +23,16 @@ from common import record
 from seqkeras import datasets
 from seqkeras.pipelines import TranslationPipeline
 
-# Settings per data set (chosen on validation loss; see BENCHMARKS.md).
-CONFIGS = {
-    "spa-eng": {
-        "settings": {
-            "cell": "gru",
-            "units": 256,
-            "embedding_dim": 256,
-            "dropout": 0.2,
-            "min_count": 2,
-            "max_vocabulary_size": 16000,
-            "learning_rate": 2e-3,
-            "beam_width": 5,
-        },
-        "epochs": 8,
-        "batch_size": 128,
-    },
-    "dates": {
-        "settings": {"cell": "gru", "units": 128, "embedding_dim": 64},
-        "epochs": 12,
-        "batch_size": 64,
-    },
-}
+# Settings per data set (chosen on validation loss; see BENCHMARKS.md), kept
+# in the catalogue so that `seqkeras train` uses the same ones.
+CONFIGS = {}
+for _name in ("spa-eng", "dates"):
+    _settings = datasets.get_info(_name).settings_for()
+    CONFIGS[_name] = {
+        "epochs": _settings.pop("epochs"),
+        "batch_size": _settings.pop("batch_size"),
+        "settings": _settings,
+    }
 
 
 def main():

@@ -262,3 +262,43 @@ def test_pretrained_vectors_from_the_command_line(tmp_path):
     assert metrics["embedding_coverage"]["vocabulary_found"] == 3
     assert metrics["config"]["embeddings_training"] == "frozen"
     assert metrics["config"]["embedding_dim"] == 3
+
+
+def test_a_catalogue_data_set_brings_its_benchmark_settings(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "translation", "--dataset", "dates", "--quick", "--out", str(out)]
+    assert cli.main([*argv, "--units", "16", "--beam-width", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "the settings of the dates benchmark: cell=gru, embedding_dim=64, " in printed
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    config = metrics["config"]
+    assert (config["cell"], config["embedding_dim"]) == ("gru", 64)  # the benchmark's
+    assert config["units"] == 16  # given: not overridden
+    assert metrics["epochs"] == 1  # --quick stays one epoch
+    assert metrics["arguments"]["batch_size"] == 64
+
+
+def test_seeds_train_one_model_each_and_keep_their_average(tmp_path):
+    import numpy as np
+
+    from seqkeras.pipelines import load_pipeline
+
+    out = tmp_path / "run"
+    argv = ["train", "sentiment", "--quick", "--out", str(out), "--seeds", "0", "1"]
+    assert cli.main([*argv, "--units", "4", "--embedding-dim", "4"]) == 0
+    members = [load_pipeline(out / "members" / f"seed_{s}") for s in (0, 1)]
+    assert [m.seed for m in members] == [0, 1]
+    ensemble = load_pipeline(out)
+    texts = ["The shark enjoys eating John.", "John enjoys eating the shark."]
+    mean = (members[0].predict(texts) + members[1].predict(texts)) / 2
+    np.testing.assert_allclose(ensemble.predict(texts), mean, atol=1e-5)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["arguments"]["seeds"] == [0, 1]
+    # Run again (as after Ctrl-C): the finished members are loaded, not trained.
+    (out / "metrics.json").unlink()
+    assert cli.main([*argv, "--units", "4", "--embedding-dim", "4"]) == 0
+    np.testing.assert_allclose(load_pipeline(out).predict(texts), mean, atol=1e-5)
+    with pytest.raises(SystemExit):  # a task whose models do not average
+        cli.main(["train", "translation", "--out", str(tmp_path / "t"), "--seeds", "0"])

@@ -11,6 +11,12 @@ task takes (`--dataset`, `--validation`, `--test`, `--split`,
 `--architecture`, `--epochs`, `--batch-size`, `--quick`, `--overwrite`,
 `--seed`, `--out`).
 
+A catalogue data set brings the settings its benchmark found best
+(`DatasetInfo.settings`); they fill in every option not given, so that a
+command copied from the README reaches the quality BENCHMARKS.md quotes.
+`--seeds 0 1 2` (tasks whose pipelines average) trains one model per seed
+and reports, saves and exports their average as one model.
+
 `--dataset` takes a catalogue name or the user's own file. With a file,
 `--validation` and `--test` name the other parts' files; a part without one
 is cut from the training file at random (`--split` fractions, `--seed`), or
@@ -34,6 +40,7 @@ QUICK_SIZES = {"train": 2000, "validation": 300, "test": 500}
 # What `train` writes for every task (a task adds its own `files`).
 COMMON_FILES = (
     "checkpoints",
+    "members",
     "logs",
     "saved_model",
     "model.keras",
@@ -84,6 +91,7 @@ class TaskCommand:
     default_dataset = None
     default_split = "0.8,0.1"
     file_formats = ""  # what `--dataset FILE` reads, for --help
+    averages = False  # whether `--seeds` can average the pipelines
     default_epochs = 10
     files = ()  # what `train` writes besides COMMON_FILES
     unit = "examples"  # what `examples_per_second` counts
@@ -276,6 +284,16 @@ class TaskCommand:
             "--overwrite", action="store_true", help="replace a finished run in --out"
         )
         parser.add_argument("--seed", type=int, default=0)
+        if self.averages:
+            parser.add_argument(
+                "--seeds",
+                type=int,
+                nargs="+",
+                default=None,
+                metavar="SEED",
+                help="train one model per seed and keep their average as one "
+                "model (the averaged figures of BENCHMARKS.md)",
+            )
 
     def epochs(self, args):
         return args.epochs or (1 if args.quick else self.default_epochs)
@@ -284,13 +302,26 @@ class TaskCommand:
         """`seqkeras train TASK ...`: returns the exit status."""
         self.prepare_out(args)
         data = self.load_data(args)
+        applied = self.apply_settings(args)
         if args.quick:
             data = data.subset(**QUICK_SIZES)
-        pipeline = self.make_pipeline(args, data)
         print(data.summary())
-        interrupted = self.fit(pipeline, data, args)
-        if interrupted:
-            return interrupted
+        if applied:
+            print(
+                f"the settings of the {args.dataset} benchmark: {', '.join(applied)} "
+                "(options given override them)"
+            )
+        seeds = getattr(args, "seeds", None) or [args.seed]
+        members = []
+        for seed in seeds:
+            pipeline, interrupted = self.train_member(data, args, seed, len(seeds) > 1)
+            if interrupted:
+                return interrupted
+            members.append(pipeline)
+        if len(members) > 1:
+            pipeline = self.pipeline_class.average(members)
+            pipeline.history = members[0].history
+            print(f"the average of the models of seeds {', '.join(map(str, seeds))}")
         report = self.report(pipeline, data, args)
         self.finish(pipeline, data, args, report)
         for line in report.lines:
@@ -300,6 +331,40 @@ class TaskCommand:
             f"({pipeline.examples_per_second:,.0f} {self.unit}/s)"
         )
         return 0
+
+    def apply_settings(self, args):
+        """Fills in the options not given from the catalogue data set's
+        benchmark settings (`DatasetInfo.settings`); returns what it set."""
+        from seqkeras import datasets
+
+        if is_file_name(args.dataset):
+            return []
+        info = datasets.get_info(args.dataset, task=self.task)
+        applied = []
+        for name, value in info.settings_for(args.architecture).items():
+            if name == "epochs" and args.quick:
+                continue  # a smoke test stays one epoch
+            if getattr(args, name, None) is None:
+                setattr(args, name, value)
+                applied.append(f"{name}={value}")
+        return applied
+
+    def train_member(self, data, args, seed, several):
+        """One pipeline trained with `seed`: `(pipeline, exit status or None)`.
+        With several seeds, each trains in `members/seed_N/` of `--out`, and a
+        finished one is loaded from there when the command runs again."""
+        from seqkeras.pipelines import load_pipeline
+
+        args.seed = seed
+        folder = args.out / "members" / f"seed_{seed}" if several else args.out
+        if several and (folder / "pipeline.json").exists():
+            print(f"seed {seed}: trained before, loaded from {folder}")
+            return load_pipeline(folder), None
+        pipeline = self.make_pipeline(args, data)
+        interrupted = self.fit(pipeline, data, args, folder=folder)
+        if several and not interrupted:
+            pipeline.save(folder)
+        return pipeline, interrupted
 
     def prepare_out(self, args):
         """Refuses to overwrite a finished run unless asked to; clears it if so."""
@@ -320,11 +385,13 @@ class TaskCommand:
             else:
                 path.unlink(missing_ok=True)
 
-    def fit(self, pipeline, data, args, **kwargs):
-        """Trains with checkpoints in `--out`; returns an exit status on Ctrl-C."""
-        checkpoints = args.out / "checkpoints"
+    def fit(self, pipeline, data, args, folder=None, **kwargs):
+        """Trains with checkpoints in `folder` (default `--out`); returns an
+        exit status on Ctrl-C."""
+        folder = args.out if folder is None else folder
+        checkpoints = folder / "checkpoints"
         if (checkpoints / "backup").exists():
-            print(f"Resuming the interrupted run in {args.out}.")
+            print(f"Resuming the interrupted run in {folder}.")
         try:
             pipeline.fit(
                 data.train,
@@ -332,7 +399,7 @@ class TaskCommand:
                 epochs=self.epochs(args),
                 batch_size=args.batch_size,
                 checkpoint_dir=checkpoints,
-                log_dir=args.out / "logs",
+                log_dir=folder / "logs",
                 **kwargs,
             )
         except KeyboardInterrupt:
@@ -501,7 +568,10 @@ MODEL_OPTIONS = {
     "num_steps": ({"type": positive_int}, "the TBPTT window, in tokens"),
     "max_vocabulary_size": ({"type": positive_int}, "keep this many tokens"),
     "min_count": ({"type": positive_int}, "rarer words become [UNK] (default 1)"),
-    "lowercase": ({"action": "store_true"}, "case-fold words first"),
+    "lowercase": (
+        {"action": argparse.BooleanOptionalAction},
+        "case-fold words first (--no-lowercase: keep their case)",
+    ),
     "beam_width": (
         {"type": positive_int},
         "beam of the test scores and of the exported beam signature",

@@ -91,6 +91,12 @@ class DatasetInfo:
         loader: called with keyword arguments by `load`.
         files: registry names of the files it needs; empty when embedded.
         description: one line.
+        settings: the settings its benchmark found best, by architecture
+            (None: for every architecture): pipeline and builder arguments,
+            and `epochs` and `batch_size` for `fit`. `seqkeras train` uses
+            them where no option says otherwise, and the `bench/` scripts
+            train with them, so a command copied from the README reaches the
+            quality BENCHMARKS.md quotes.
     """
 
     name: str
@@ -98,10 +104,55 @@ class DatasetInfo:
     loader: Callable
     files: tuple = ()
     description: str = ""
+    settings: dict = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def embedded(self):
         return not self.files
+
+    def settings_for(self, architecture=None):
+        """The benchmark's settings for `architecture` (see `settings`).
+
+        Example:
+
+        >>> get_info("conll2003-ner").settings_for("bilstm-char-crf")
+        {'lowercase': True, 'word_dropout': 0.1, 'epochs': 25}
+        """
+        return {**self.settings.get(None, {}), **self.settings.get(architecture, {})}
+
+
+# The best settings of bench/sst2_accuracy.py, bench/conll_tagging.py and
+# bench/translation_quality.py (see BENCHMARKS.md for the searches).
+SST2_SETTINGS = {
+    None: {"batch_size": 64, "epochs": 6},
+    "dan": {"embedding_dim": 300, "units": 300, "num_layers": 2, "dropout": 0.3},
+    "lstm": {"embedding_dim": 300, "units": 168, "dropout": 0.5},
+    "bilstm": {"embedding_dim": 300, "units": 168, "dropout": 0.5},
+}
+CONLL_NER_SETTINGS = {None: {"lowercase": True, "word_dropout": 0.1, "epochs": 25}}
+SPA_ENG_SETTINGS = {
+    None: {
+        "cell": "gru",
+        "units": 256,
+        "embedding_dim": 256,
+        "dropout": 0.2,
+        "min_count": 2,
+        "max_vocabulary_size": 16000,
+        "learning_rate": 2e-3,
+        "beam_width": 5,
+        "epochs": 8,
+        "batch_size": 128,
+    }
+}
+DATES_SETTINGS = {
+    None: {
+        "cell": "gru",
+        "units": 128,
+        "embedding_dim": 64,
+        "epochs": 12,
+        "batch_size": 64,
+    }
+}
 
 
 _CATALOGUE = {
@@ -127,6 +178,7 @@ _CATALOGUE = {
             functools.partial(load_sst, binary=True),
             files=("sst",),
             description="Stanford Sentiment Treebank, binary (SST-2)",
+            settings=SST2_SETTINGS,
         ),
         DatasetInfo(
             "sst5",
@@ -141,6 +193,7 @@ _CATALOGUE = {
             functools.partial(load_conll2003, tags="ner"),
             files=("conll2003",),
             description="CoNLL-2003 English named entities (PER, LOC, ORG, MISC), IOB2",
+            settings=CONLL_NER_SETTINGS,
         ),
         DatasetInfo(
             "conll2003-pos",
@@ -148,6 +201,7 @@ _CATALOGUE = {
             functools.partial(load_conll2003, tags="pos"),
             files=("conll2003",),
             description="CoNLL-2003 English Penn Treebank part-of-speech tags",
+            settings={None: {"epochs": 25}},
         ),
         DatasetInfo(
             "toy-ner",
@@ -162,6 +216,7 @@ _CATALOGUE = {
             functools.partial(load_spa_eng, max_length=20),
             files=("spa-eng",),
             description="Tatoeba English -> Spanish, at most 20 words a side",
+            settings=SPA_ENG_SETTINGS,
         ),
         DatasetInfo(
             "dates",
@@ -169,6 +224,7 @@ _CATALOGUE = {
             load_dates,
             description="human-readable dates -> YYYY-MM-DD, generated "
             "(embedded, no download)",
+            settings=DATES_SETTINGS,
         ),
         DatasetInfo(
             "ptb",
