@@ -15,9 +15,12 @@ test F1 without pretrained embeddings; POS at least 92% test accuracy.
     python bench/conll_tagging.py --task ner                  # one seed
     python bench/conll_tagging.py --task ner --seeds 0 1 2    # and their average
     python bench/conll_tagging.py --task pos --config bilstm-char
+    python bench/conll_tagging.py --config bilstm-char-crf-lower \
+        --embeddings bench/results/skipgram_100d.txt    # a start from vectors
 """
 
 import argparse
+import pathlib
 import statistics
 import time
 
@@ -47,9 +50,12 @@ CONFIGS = {
 TARGETS = {"ner": ("f1", 0.85), "pos": ("accuracy", 0.92)}
 
 
-def train_and_test(data, config_name, seed, epochs, batch_size):
+def train_and_test(data, config_name, seed, epochs, batch_size, vectors=None):
+    settings = dict(CONFIGS[config_name])
+    if vectors:
+        settings.update(embeddings=vectors[0], embeddings_training=vectors[1])
     pipeline = TaggingPipeline(
-        data.tag_names, scheme=data.scheme, seed=seed, **CONFIGS[config_name]
+        data.tag_names, scheme=data.scheme, seed=seed, **settings
     )
     start = time.perf_counter()
     history = pipeline.fit(
@@ -61,7 +67,8 @@ def train_and_test(data, config_name, seed, epochs, batch_size):
     return pipeline, {
         "config": config_name,
         "seed": seed,
-        "settings": {**CONFIGS[config_name], "epochs": epochs, "batch": batch_size},
+        "settings": {**settings, "epochs": epochs, "batch": batch_size},
+        "embedding_coverage": pipeline.embedding_coverage,
         "validation": max(history[metric]),
         "best_epoch": history[metric].index(max(history[metric])) + 1,
         "test": {
@@ -81,13 +88,26 @@ def main():
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--save", default=None, help="save the (averaged) pipeline")
+    parser.add_argument("--embeddings", default=None, help="pretrained vectors")
+    parser.add_argument(
+        "--embeddings-training",
+        default="fine-tuned",
+        choices=["fine-tuned", "frozen", "frozen-then-fine-tuned"],
+    )
     args = parser.parse_args()
 
     data = datasets.load(f"conll2003-{args.task}")
     print(data.summary())
     metric, target = TARGETS[args.task]
     results = [
-        train_and_test(data, args.config, seed, args.epochs, args.batch_size)
+        train_and_test(
+            data,
+            args.config,
+            seed,
+            args.epochs,
+            args.batch_size,
+            (args.embeddings, args.embeddings_training) if args.embeddings else None,
+        )
         for seed in args.seeds
     ]
     runs = [run for _, run in results]
@@ -109,8 +129,9 @@ def main():
         best = max(best, test[metric])
     if args.save:
         pipeline.save(args.save)
+    vectors = f"_{pathlib.Path(args.embeddings).stem}" if args.embeddings else ""
     record(
-        f"conll_{args.task}_{args.config}"
+        f"conll_{args.task}_{args.config}{vectors}"
         + ("" if len(args.seeds) == 1 else f"_{len(args.seeds)}seeds"),
         {
             "target": f"test {metric} >= {target}",

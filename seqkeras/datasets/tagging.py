@@ -143,25 +143,37 @@ def parse_conll(lines, *, token_column=0, tag_column=-1, source="<text>"):
     >>> data.tokens, data.tags
     ((('EU', 'rejects'), ('Peter',)), (('B-ORG', 'O'), ('B-PER',)))
     """
+    return _sentences(
+        _conll_words(lines, token_column, tag_column, source),
+        f"{source} holds no sentences: expected lines of columns with a blank "
+        "line after each sentence.",
+    )
+
+
+def _sentences(words, empty_message):
+    """`TaggedSentences` from `(word, tag)` pairs with None between sentences."""
     tokens, tags = [], []
-    words, labels = [], []
+    sentence = []
+    for item in [*words, None]:
+        if item is not None:
+            sentence.append(item)
+        elif sentence:
+            tokens.append(tuple(w for w, _ in sentence))
+            tags.append(tuple(t for _, t in sentence))
+            sentence = []
+    if not tokens:
+        raise InvalidInputError(empty_message)
+    return TaggedSentences(tokens, tags)
+
+
+def _conll_words(lines, token_column, tag_column, source):
+    """The `(word, tag)` pairs of CoNLL lines, None at each sentence break."""
     width = None  # the number of columns of the first word line
-
-    def close_sentence():
-        if words:
-            tokens.append(tuple(words))
-            tags.append(tuple(labels))
-            words.clear()
-            labels.clear()
-
     for number, line in enumerate(lines, start=1):
         line = line.lstrip(BOM)
         columns = line.split()
-        if not columns:
-            close_sentence()
-            continue
-        if columns[0] == DOCSTART:
-            close_sentence()
+        if not columns or columns[0] == DOCSTART:
+            yield None
             continue
         where = f"{source}, line {number}"
         if width is None:
@@ -184,15 +196,7 @@ def parse_conll(lines, *, token_column=0, tag_column=-1, source="<text>"):
                 f"{len(columns)}: {line.strip()!r}. Every word line needs the same "
                 f"columns (a tag may be missing here).{hint}"
             )
-        words.append(columns[token_column])
-        labels.append(columns[tag_column])
-    close_sentence()
-    if not tokens:
-        raise InvalidInputError(
-            f"{source} holds no sentences: expected lines of columns with a blank "
-            "line after each sentence."
-        )
-    return TaggedSentences(tokens, tags)
+        yield columns[token_column], columns[tag_column]
 
 
 def read_conll(path, *, token_column=0, tag_column=-1, scheme=None, encoding="utf-8"):
@@ -276,20 +280,19 @@ def parse_conllu(lines, *, token_column="form", tag_column="upos", source="<text
     """
     token_index = _column_index(token_column, "token_column")
     tag_index = _column_index(tag_column, "tag_column")
-    tokens, tags = [], []
-    words, labels = [], []
+    return _sentences(
+        _conllu_words(lines, token_index, tag_index, source),
+        f"{source} holds no CoNLL-U sentences: expected word lines of ten "
+        "tab-separated columns with a blank line after each sentence.",
+    )
 
-    def close_sentence():
-        if words:
-            tokens.append(tuple(words))
-            tags.append(tuple(labels))
-            words.clear()
-            labels.clear()
 
+def _conllu_words(lines, token_index, tag_index, source):
+    """The `(word, tag)` pairs of CoNLL-U lines, None at each sentence break."""
     for number, line in enumerate(lines, start=1):
         line = line.lstrip(BOM).rstrip("\r\n")
         if not line.strip():
-            close_sentence()
+            yield None
             continue
         if line.startswith("#"):
             continue
@@ -317,15 +320,7 @@ def parse_conllu(lines, *, token_column="form", tag_column="upos", source="<text
                 f"{CONLLU_COLUMNS[tag_index].upper()} tag ('_'). Choose another "
                 "`tag_column` (upos, xpos, ...) or fill in the tags."
             )
-        words.append(columns[token_index])
-        labels.append(tag)
-    close_sentence()
-    if not tokens:
-        raise InvalidInputError(
-            f"{source} holds no CoNLL-U sentences: expected word lines of ten "
-            "tab-separated columns with a blank line after each sentence."
-        )
-    return TaggedSentences(tokens, tags)
+        yield columns[token_index], tag
 
 
 def read_conllu(path, *, token_column="form", tag_column="upos", encoding="utf-8"):

@@ -25,6 +25,7 @@ import keras
 
 from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidArgumentError
+from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vectors import WordVectors, load_word_vectors
 
 EMBEDDING_TRAINING = ("fine-tuned", "frozen", "frozen-then-fine-tuned")
@@ -120,6 +121,16 @@ class PretrainedEmbeddings:
             done = len(self.history.get("loss", []))  # by earlier `fit` calls
             return [_Unfreeze(self._embedding_layer(), self.frozen_epochs - done)]
         return []
+
+
+def text_tokens(encoder, texts, *, batch_size=8192):
+    """The tokens of `texts` as a `TextEncoder` splits and normalises them:
+    one list of strings per text (for counting training tokens)."""
+    texts = list(texts)
+    for start in range(0, len(texts), batch_size):
+        batch = as_text_batch(texts[start : start + batch_size])
+        for row in encoder.tokenize(batch).to_list():
+            yield [t.decode("utf-8") for t in row]
 
 
 class _Unfreeze(keras.callbacks.Callback):

@@ -15,7 +15,7 @@ from seqkeras.models.sentiment import (
 from seqkeras.pipelines.base import Pipeline, as_data
 from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
-from seqkeras.pipelines.pretrained import PretrainedEmbeddings
+from seqkeras.pipelines.pretrained import PretrainedEmbeddings, text_tokens
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 
@@ -146,11 +146,7 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         return self.model.get_layer("token_embedding")
 
     def _embedding_tokens(self, train):
-        texts = list(self._labelled(train).texts)
-        for start in range(0, len(texts), 8192):
-            batch = as_text_batch(texts[start : start + 8192])
-            for row in self.encoder.tokenize(batch).to_list():
-                yield [t.decode("utf-8") for t in row]
+        return text_tokens(self.encoder, self._labelled(train).texts)
 
     # === Inference ===
 

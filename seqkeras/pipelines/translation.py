@@ -23,7 +23,7 @@ from seqkeras.pipelines.base import as_data
 from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.generative import GenerativePipeline
 from seqkeras.pipelines.preprocessing import vocabulary_fingerprint
-from seqkeras.pipelines.pretrained import PretrainedEmbeddings
+from seqkeras.pipelines.pretrained import PretrainedEmbeddings, text_tokens
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.text import TextEncoder, as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
@@ -173,11 +173,7 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
         return self.source_encoder.vocabulary
 
     def _embedding_tokens(self, train):
-        sources = list(self._pairs(train).sources)
-        for start in range(0, len(sources), 8192):
-            batch = as_text_batch(sources[start : start + 8192])
-            for row in self.source_encoder.tokenize(batch).to_list():
-                yield [t.decode("utf-8") for t in row]
+        return text_tokens(self.source_encoder, self._pairs(train).sources)
 
     def _fingerprint(self):
         return {

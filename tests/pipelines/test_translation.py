@@ -131,6 +131,8 @@ def test_bad_inputs_say_what_to_do(trained):
         TranslationPipeline().fit((["a", "b"], ["x"]), epochs=1)
     with pytest.raises(InvalidArgumentError, match="`method`"):
         trained.translate(["one."], method="nucleus")
+    with pytest.raises(InvalidArgumentError, match="`beam_width`.*got 0"):
+        trained.translate(["one."], method="beam", beam_width=0)
     with pytest.raises(InvalidArgumentError, match="`architecture`"):
         TranslationPipeline(architecture="transformer")
     assert trained.translate([]) == []
