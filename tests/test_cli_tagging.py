@@ -60,3 +60,17 @@ def test_unknown_tagging_data_set_is_refused(tmp_path, capsys):
     argv = ["train", "tag", "--dataset", "sst2", "--out", str(tmp_path / "x")]
     assert cli.main(argv) == cli.EXIT_ERROR
     assert "Unknown tagging data set 'sst2'" in capsys.readouterr().err
+
+
+def test_entity_tags_without_a_scheme_get_a_note(tmp_path, capsys):
+    import argparse
+
+    path = tmp_path / "ner.conll"
+    path.write_text("Peter B-PER\nsleeps O\n\nParis B-LOC\n")
+    args = argparse.Namespace(format=None, token_column=None, tag_column=None)
+    files = dict(train=path, validation=path, test=path, split=(0.8, 0.1), seed=0)
+    command = cli.command_for("tagging")
+    data = command.load_files(argparse.Namespace(**vars(args), scheme=None), **files)
+    assert data.scheme is None and "pass --scheme iob2" in capsys.readouterr().out
+    command.load_files(argparse.Namespace(**vars(args), scheme="iob2"), **files)
+    assert "note" not in capsys.readouterr().out

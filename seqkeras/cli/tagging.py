@@ -53,13 +53,22 @@ class TaggingCommand(TaskCommand):
     def load_files(self, args, **files):
         from seqkeras import datasets
 
-        return datasets.load_tagged_sentences(
+        data = datasets.load_tagged_sentences(
             **files,
             format=args.format,
             token_column=args.token_column,
             tag_column=args.tag_column,
             scheme=args.scheme,
         )
+        spans = all(
+            t == "O" or t[:2] in ("B-", "I-", "E-", "S-") for t in data.tag_names
+        )
+        if args.scheme is None and spans and len(data.tag_names) > 1:
+            print(
+                "note: the tags look like entity tags; pass --scheme iob2 (or iob1, "
+                "iobes) to check them and score entities (F1), not tokens"
+            )
+        return data
 
     def pipeline_inputs(self, args, data):
         return {"tag_names": data.tag_names, "scheme": data.scheme}
