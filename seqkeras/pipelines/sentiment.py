@@ -44,13 +44,9 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         max_length: texts are truncated to this many tokens.
         lowercase: case-fold the text.
         bucketing: batch training sentences of similar length together.
-        embeddings: pretrained word vectors to start the word embedding from: a
-            GloVe or word2vec text file, a `.npy` matrix with its words, or
-            `WordVectors` (see `seqkeras.pipelines.pretrained`); None learns
-            them from scratch.
-        embeddings_training: "fine-tuned", "frozen" or
-            "frozen-then-fine-tuned" (frozen for `frozen_epochs` epochs).
-        frozen_epochs: epochs the vectors stay frozen first.
+        embeddings, embeddings_training, frozen_epochs: pretrained word
+            vectors to start the word embedding from, and what training does
+            to them (see `seqkeras.pipelines.pretrained`); None learns them.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_sentiment_classifier` (`units`,
             `embedding_dim`, `dropout`, `num_layers`, ...), overriding the

@@ -55,13 +55,10 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
             (joined punctuation marked while tokenising, so French elisions,
             German quotes and Spanish marks come back as written); False
             joins by English and Spanish rules.
-        embeddings: pretrained vectors of source-language words to start
-            the encoder's word embedding from: a GloVe or word2vec text file,
-            a `.npy` matrix with its words, or `WordVectors` (see
-            `seqkeras.pipelines.pretrained`); None learns them from scratch.
-        embeddings_training: "fine-tuned", "frozen" or
-            "frozen-then-fine-tuned" (frozen for `frozen_epochs` epochs).
-        frozen_epochs: epochs the vectors stay frozen first.
+        embeddings, embeddings_training, frozen_epochs: pretrained vectors
+            of source words to start the encoder's embedding from, and what
+            training does to them (see `seqkeras.pipelines.pretrained`);
+            None learns them.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_translator` (`cell`, `units`,
             `num_layers`, `bidirectional`, `embedding_dim`, `dropout`, ...).

@@ -23,9 +23,10 @@ joiner, U+FFED, on that side ("j'ai" -> "j", "￭'￭", "ai"; "Qué?" ->
 marks joins. `detokenize` then joins exactly what was joined, in any
 language: French elisions and hyphens, German quotes and Spanish marks come
 back as they were written, with no rules per language. Quotes are then kept
-as written too (no curly-to-straight), and `lowercase` lowers case without
-folding it ("weiß" stays "weiß", where case folding writes "weiss"), so that
-references match.
+as written too (no curly-to-straight), Unicode is composed (NFC) but not
+simplified ("H₂O" stays, where NFKC writes "H2O"), and `lowercase` lowers
+case without folding it ("weiß" stays "weiß", where case folding writes
+"weiss"), so that references match.
 
 Ids are looked up in a `Vocabulary`; unknown words become `[UNK]`. A text
 longer than `max_length` tokens is truncated (its first `max_length` tokens
@@ -242,12 +243,15 @@ class TextEncoder(tf.Module):
     def tokenize(self, texts):
         """Normalises and splits a batch of strings; returns ragged `tf.string`."""
         texts = valid_utf8(texts)
-        if self.lowercase and not self.keep_spacing:
+        if self.keep_spacing:
+            # Canonical composition only: "H₂O", "5ª" and "3 ºC" stay as written.
+            texts = tf_text.normalize_utf8(texts, "NFC")
+            if self.lowercase:  # lower case only: "weiß" stays, not "weiss"
+                texts = tf.strings.lower(texts, encoding="utf-8")
+        elif self.lowercase:
             texts = tf_text.case_fold_utf8(texts)  # NFKC + case folding
         else:
             texts = tf_text.normalize_utf8(texts, "NFKC")
-            if self.lowercase:  # lower case only: "weiß" stays, not "weiss"
-                texts = tf.strings.lower(texts, encoding="utf-8")
         if not self.keep_spacing:
             texts = tf.strings.regex_replace(texts, "[\u2018\u2019\u201b\u00b4]", "'")
             texts = tf.strings.regex_replace(texts, "[\u201c\u201d\u201f]", '"')

@@ -220,6 +220,7 @@ def test_rules_alone_split_french_elisions_and_hyphens():
             ["does", "￭n't", "(￭", "really", "￭)￭", "￭.￭", "￭.￭", "￭."],
         ),
         ("It\u2019s", ["it", "￭\u2019￭", "s"]),  # quotes kept as written
+        ("H₂O", ["h₂o"]),  # NFC, not NFKC
         ("", []),
     ],
 )
