@@ -40,7 +40,6 @@ QUICK_SIZES = {"train": 2000, "validation": 300, "test": 500}
 # What `train` writes for every task (a task adds its own `files`).
 COMMON_FILES = (
     "checkpoints",
-    "members",
     "logs",
     "saved_model",
     "model.keras",

@@ -16,8 +16,8 @@ class SentimentCommand(TaskCommand):
     task = "sentiment"
     default_dataset = "sentiment-sample"
     file_formats = "CSV, TSV or JSON lines with a text and a label column"
-    averages = True
-    files = ("preprocessing.json", "confusion_matrix.png")
+    averages = True  # `--seeds` writes members/
+    files = ("members", "preprocessing.json", "confusion_matrix.png")
     smoke_arguments = ("--units", "8", "--embedding-dim", "8")
 
     def add_arguments(self, parser):

@@ -18,8 +18,8 @@ class TaggingCommand(TaskCommand):
     default_dataset = "conll2003-ner"
     file_formats = "CoNLL columns, or CoNLL-U (.conllu)"
     default_epochs = 30
-    averages = True
-    files = ("preprocessing.json", "entity_f1.png")
+    averages = True  # `--seeds` writes members/
+    files = ("members", "preprocessing.json", "entity_f1.png")
     unit = "sentences"
     smoke_arguments = ("--dataset", "toy-ner", "--units", "8", "--embedding-dim", "8")
 
