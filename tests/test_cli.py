@@ -228,6 +228,8 @@ def test_every_task_trains_on_the_users_files(task, tmp_path, capsys):
     assert metrics["arguments"]["dataset"] == files[1]  # absolute, for evaluate
     printed = capsys.readouterr().out
     assert printed.startswith(pathlib.Path(files[1]).name + ":")
+    if "--features" in files:  # the model reads the features asked for
+        assert metrics["config"]["feature_columns"] == ["T"]
     assert cli.main(["evaluate", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["dataset"] == metrics["dataset"]
 

@@ -109,6 +109,9 @@ class SeriesCommand(TaskCommand):
             series, train, parts["validation"], parts["test"], list(fractions)
         )
 
+    def pipeline_inputs(self, args, data):
+        return {"feature_columns": columns(args.features)}
+
     def load_series(self, args):
         from seqkeras import datasets
 
