@@ -68,6 +68,8 @@ format: venv
 
 test: lint
 	$(BIN)/pytest
+	@echo "== layers and builders again, with Keras on JAX (backend-neutral code)"
+	KERAS_BACKEND=jax $(BIN)/pytest tests/layers tests/models
 
 notebooks: venv
 	SEQKERAS_QUICK=1 $(BIN)/pytest tests/test_notebooks.py

@@ -9,6 +9,20 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """`tensorflow_only` tests (they test a TensorFlow graph on purpose) skip
+    on the other Keras backends, which `make test` runs layers and builders on."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"tests TensorFlow itself; Keras runs on {backend}")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace):
     import keras

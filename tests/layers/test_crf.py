@@ -158,6 +158,7 @@ def test_bad_constraints_are_refused():
         CRF(3, allowed={"start": [1] * 3})
 
 
+@pytest.mark.tensorflow_only
 def test_one_step_batches_of_unknown_size_in_a_graph():
     import tensorflow as tf
 
