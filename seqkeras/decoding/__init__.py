@@ -26,16 +26,26 @@ Every search returns a `Decoded` tuple:
   `log_softmax` of the model's own logits) of the generated tokens.
 - `extras`: None, or `(batch, steps, ...)`; rows after END are zero.
 
-The loops are written with TensorFlow (`tf.while_loop`,
-`tf.random.stateless_categorical`) rather than `keras.ops`, for two reasons.
-Generation stops when every sequence has produced END, a condition known
-only at run time, and the loop must run inside a `tf.function` and inside an
-exported SavedModel, where a Python loop would be unrolled to `max_length`
-steps or not traced at all. And sampling needs a new seed at every step
-derived from the caller's seed (`[seed, step]`), so that a given seed gives
-the same text on every call, in eager code and in an export alike; Keras'
-random ops take a Python int or a stateful `SeedGenerator`, neither of which
-can follow a loop counter tensor.
+The loops are written with `keras.ops` (`ops.while_loop`), so that they run
+on every Keras backend: inside a `tf.function` and an exported SavedModel
+on TensorFlow, under `jax.jit` on JAX. Generation stops when every sequence
+has produced END, a condition known only at run time, so the loop is a
+`while_loop` rather than a Python loop (which would be unrolled to
+`max_length` steps or not traced at all). The history is kept in buffers of
+`max_length` columns written one column per step; `tokens` and `extras`
+keep the columns the loop ran, except inside `jax.jit`, where that number
+is unknown while tracing and the buffers come back whole (zero after every
+sequence's end: `lengths` says where each ends). `max_length` may be a
+tensor on TensorFlow; under `jax.jit` it must be a Python int, or the
+length of an array's axis (how the pipelines pass it, so that a new value
+compiles anew rather than failing).
+
+One thing has a path per backend (`steps._draw`): sampling needs a new seed
+at every step derived from the caller's seed and the step counter, so that
+a given seed gives the same text on every call, eager or compiled; Keras'
+random ops take a Python int or a stateful `SeedGenerator`, neither of
+which can follow a loop counter tensor, so TensorFlow's and JAX's own
+stateless draws are used.
 
 The package: `steps` (the result type, the argument checks and the call of
 the step function that every search shares), `single` (greedy search and
@@ -45,7 +55,7 @@ sampling: one hypothesis per sequence), `beam` (beam search); here,
 
 import inspect
 
-import tensorflow as tf
+from keras import ops
 
 from seqkeras._validation import one_of
 from seqkeras.decoding.beam import beam_search
@@ -87,9 +97,9 @@ def forbid_tokens(step_fn, token_ids):
     Example:
 
     >>> def step_fn(tokens, state):
-    ...     return tf.constant([[0.0, 5.0, 1.0, 2.0]]), state
+    ...     return keras.ops.convert_to_tensor([[0.0, 5.0, 1.0, 2.0]]), state
     >>> constrained = forbid_tokens(step_fn, [1])
-    >>> greedy_search(constrained, [0], (), end_id=3, max_length=3).tokens.numpy()
+    >>> np.asarray(greedy_search(constrained, [0], (), end_id=3, max_length=3).tokens)
     array([[3]], dtype=int32)
     """
     token_ids = sorted({int(i) for i in token_ids})
@@ -101,12 +111,10 @@ def forbid_tokens(step_fn, token_ids):
 
     def constrained(tokens, state):
         logits, new_state, extras = _call_step(step_fn, tokens, state)
-        vocab = tf.shape(logits)[1]
-        forbidden = tf.reduce_any(
-            tf.range(vocab)[:, None] == tf.constant(token_ids, tf.int32)[None, :],
-            axis=1,
-        )  # (vocab,)
-        logits = tf.where(forbidden[None, :], _NEG_INF, logits)
+        vocab = ops.shape(logits)[1]
+        ids = ops.convert_to_tensor(token_ids, "int32")
+        forbidden = ops.any(ops.arange(vocab)[:, None] == ids[None, :], axis=1)
+        logits = ops.where(forbidden[None, :], _NEG_INF, logits)  # (batch, vocab)
         if extras is None:
             return logits, new_state
         return logits, new_state, extras
@@ -168,10 +176,10 @@ def decode(
     Example:
 
     >>> def step_fn(tokens, state):
-    ...     logits = tf.one_hot((tokens + 1) % 4, 4)
+    ...     logits = keras.ops.one_hot((tokens + 1) % 4, 4)
     ...     return logits, state
-    >>> decode(step_fn, [0], (), method="beam", end_id=3, max_length=5,
-    ...        beam_width=2, length_penalty=0.0).tokens.numpy()
+    >>> np.asarray(decode(step_fn, [0], (), method="beam", end_id=3, max_length=5,
+    ...        beam_width=2, length_penalty=0.0).tokens)
     array([[1, 2, 3]], dtype=int32)
     """
     search = check_options(method, options)

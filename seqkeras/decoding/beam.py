@@ -1,7 +1,7 @@
 """Beam search: the `beam_width` best hypotheses of each sequence kept at
 every step."""
 
-import tensorflow as tf
+from keras import ops, tree
 
 from seqkeras._validation import (
     non_negative_int,
@@ -12,10 +12,15 @@ from seqkeras.decoding.steps import (
     Decoded,
     _as_state,
     _call_step,
+    _first_columns,
+    _history_buffers,
     _int_argument,
     _max_length,
     _non_negative_number,
+    _pick,
     _start_tokens,
+    _top_k,
+    _write_column,
     _zero_rows,
 )
 
@@ -26,15 +31,7 @@ def _normalise(scores, lengths, length_penalty):
     """`scores / lengths ** length_penalty`, the ranking of hypotheses."""
     if isinstance(length_penalty, float) and length_penalty == 0.0:
         return scores
-    return scores / tf.pow(tf.cast(lengths, tf.float32), length_penalty)
-
-
-def _write_column(buffer, step, values):
-    """`buffer[:, step] = values` for a buffer (rows, max_length, ...)."""
-    rank = buffer.shape.rank
-    column = tf.equal(tf.range(tf.shape(buffer)[1]), step)  # (max_length,)
-    column = tf.reshape(column, [1, -1] + [1] * (rank - 2))
-    return tf.where(column, tf.expand_dims(values, 1), buffer)
+    return scores / ops.power(ops.cast(lengths, "float32"), length_penalty)
 
 
 def _beam_step(step_fn, beams, *, beam, end_id, length_penalty):
@@ -44,33 +41,33 @@ def _beam_step(step_fn, beams, *, beam, end_id, length_penalty):
     state, scores, lengths, finished flags and extras, and the rows of the
     hypotheses they continue."""
     tokens, state, scores, lengths, finished = beams
-    batch = tf.shape(scores)[0]
-    first_row = tf.range(batch)[:, None] * beam  # (batch, 1)
+    batch = ops.shape(scores)[0]
+    first_row = ops.expand_dims(ops.arange(batch, dtype="int32") * beam, 1)
     logits, state, extras = _call_step(step_fn, tokens, state)  # (rows, vocab)
-    vocab = tf.shape(logits)[-1]
-    log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, beam, vocab])
+    vocab = ops.shape(logits)[-1]
+    log_probs = ops.reshape(ops.log_softmax(logits, axis=-1), (batch, beam, vocab))
     # A finished hypothesis may only go on with padding, at no cost, so
     # it competes with the others on its frozen score and length.
-    padding_only = tf.where(tf.range(vocab) == 0, 0.0, _NEG_INF)  # (vocab,)
-    log_probs = tf.where(finished[:, :, None], padding_only, log_probs)
+    padding_only = ops.where(ops.arange(vocab) == 0, 0.0, _NEG_INF)  # (vocab,)
+    log_probs = ops.where(finished[:, :, None], padding_only, log_probs)
     candidates = scores[:, :, None] + log_probs  # (batch, beam, vocab)
-    candidate_lengths = lengths + tf.cast(tf.logical_not(finished), tf.int32)
+    candidate_lengths = lengths + ops.cast(ops.logical_not(finished), "int32")
     ranking = _normalise(candidates, candidate_lengths[:, :, None], length_penalty)
-    _, best = tf.math.top_k(tf.reshape(ranking, [batch, -1]), k=beam)
-    parents = best // vocab  # (batch, beam)
-    tokens = best % vocab  # (batch, beam)
-    scores = tf.gather(tf.reshape(candidates, [batch, -1]), best, batch_dims=1)
-    lengths = tf.gather(candidate_lengths, parents, batch_dims=1)
-    was_finished = tf.gather(finished, parents, batch_dims=1)
-    tokens = tf.where(was_finished, tf.zeros_like(tokens), tokens)
-    finished = tf.logical_or(was_finished, tf.equal(tokens, end_id))
+    _, best = _top_k(ops.reshape(ranking, (batch, -1)), beam)
+    parents = ops.floor_divide(best, vocab)  # (batch, beam)
+    tokens = ops.mod(best, vocab)  # (batch, beam)
+    scores = ops.take_along_axis(ops.reshape(candidates, (batch, -1)), best, axis=1)
+    lengths = ops.take_along_axis(candidate_lengths, parents, axis=1)
+    was_finished = ops.take_along_axis(finished, parents, axis=1)
+    tokens = ops.where(was_finished, ops.zeros_like(tokens), tokens)
+    finished = ops.logical_or(was_finished, ops.equal(tokens, end_id))
     # Rows of the parents in the flat (batch * beam) layout.
-    parent_rows = tf.reshape(first_row + parents, [-1])  # (rows,)
-    state = tf.nest.map_structure(lambda x: tf.gather(x, parent_rows), state)
+    parent_rows = ops.reshape(first_row + parents, (-1,))  # (rows,)
+    state = tree.map_structure(lambda x: ops.take(x, parent_rows, axis=0), state)
     if extras is not None:
-        extras = tf.gather(extras, parent_rows)
-        extras = _zero_rows(extras, tf.reshape(was_finished, [-1]))
-    tokens = tf.reshape(tokens, [-1])  # (rows,)
+        extras = ops.take(extras, parent_rows, axis=0)
+        extras = _zero_rows(extras, ops.reshape(was_finished, (-1,)))
+    tokens = ops.reshape(tokens, (-1,))  # (rows,)
     return tokens, state, scores, lengths, finished, extras, parent_rows
 
 
@@ -79,9 +76,9 @@ def _beam_done(scores, lengths, finished, length_penalty, best_possible_divisor)
     finished one any more. Hypotheses at -inf (when the vocabulary is
     smaller than the beam) never end nor win, so they count as beaten."""
     ranking = _normalise(scores, lengths, length_penalty)  # (batch, beam)
-    best_finished = tf.reduce_max(tf.where(finished, ranking, _NEG_INF), axis=1)
-    best_open = tf.reduce_max(
-        tf.where(finished, _NEG_INF, scores / best_possible_divisor), axis=1
+    best_finished = ops.max(ops.where(finished, ranking, _NEG_INF), axis=1)
+    best_open = ops.max(
+        ops.where(finished, _NEG_INF, scores / best_possible_divisor), axis=1
     )
     return best_finished >= best_open
 
@@ -156,10 +153,10 @@ def beam_search(
     ...      [0.0, 0.0, 1.0, 0.0, 0.0]],   # after 4
     ...     "float32")
     >>> def step_fn(tokens, state):
-    ...     return tf.math.log(tf.gather(probabilities, tokens)), state
+    ...     return keras.ops.log(keras.ops.take(probabilities, tokens, axis=0)), state
     >>> decoded = beam_search(step_fn, [1], (), end_id=2, max_length=5,
     ...                       beam_width=2)
-    >>> decoded.tokens.numpy(), np.exp(decoded.scores.numpy()).round(2)
+    >>> np.asarray(decoded.tokens), np.exp(np.asarray(decoded.scores)).round(2)
     (array([[4, 2]], dtype=int32), array([0.4], dtype=float32))
     """
     beam = positive_int("beam_width", beam_width)
@@ -167,8 +164,8 @@ def beam_search(
     end_id = _int_argument("end_id", end_id, non_negative_int)
     max_length = _max_length(max_length)
     start_tokens = _start_tokens(start_tokens)
-    batch = tf.shape(start_tokens)[0]
-    first_row = tf.range(batch)[:, None] * beam  # (batch, 1)
+    batch = ops.shape(start_tokens)[0]
+    first_row = ops.arange(batch, dtype="int32") * beam  # (batch,)
 
     def advance(tokens, state, scores, lengths, finished):
         return _beam_step(
@@ -181,16 +178,16 @@ def beam_search(
 
     # Only the first copy of each example starts alive, so that the first
     # step expands one hypothesis rather than beam_width identical ones.
-    initial_scores = tf.constant([[0.0] + [_NEG_INF] * (beam - 1)])  # (1, beam)
-    state = tf.nest.map_structure(
-        lambda x: tf.repeat(x, beam, axis=0), _as_state(initial_state)
+    initial_scores = ops.convert_to_tensor([[0.0] + [_NEG_INF] * (beam - 1)])
+    state = tree.map_structure(
+        lambda x: ops.repeat(x, beam, axis=0), _as_state(initial_state)
     )
     tokens, state, scores, lengths, finished, extras, _ = advance(
-        tf.repeat(start_tokens, beam, axis=0),  # (rows,)
+        ops.repeat(start_tokens, beam, axis=0),  # (rows,)
         state,
-        tf.tile(initial_scores, [batch, 1]),  # (batch, beam)
-        tf.zeros([batch, beam], tf.int32),
-        tf.zeros([batch, beam], tf.bool),
+        ops.zeros((batch, 1)) + initial_scores,  # (batch, beam)
+        ops.zeros((batch, beam), "int32"),
+        ops.zeros((batch, beam), "bool"),
     )
     history, recorded = _history_buffers(tokens, extras, max_length)
 
@@ -200,50 +197,51 @@ def beam_search(
     if isinstance(length_penalty, float) and length_penalty == 0.0:
         best_possible_divisor = 1.0
     else:
-        best_possible_divisor = tf.pow(tf.cast(max_length, tf.float32), length_penalty)
+        best_possible_divisor = ops.power(
+            ops.cast(max_length, "float32"), length_penalty
+        )
 
     def keep_going(step, tokens, state, scores, lengths, finished, history, recorded):
         done = _beam_done(
             scores, lengths, finished, length_penalty, best_possible_divisor
         )
-        return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(done)))
+        return ops.logical_and(step < max_length, ops.logical_not(ops.all(done)))
 
     def body(step, tokens, state, scores, lengths, finished, history, recorded):
         tokens, state, scores, lengths, finished, extras, parent_rows = advance(
             tokens, state, scores, lengths, finished
         )
-        history = _write_column(tf.gather(history, parent_rows), step, tokens)
+        history = _write_column(ops.take(history, parent_rows, axis=0), step, tokens)
         if recorded:
-            buffer = tf.gather(recorded[0], parent_rows)
+            buffer = ops.take(recorded[0], parent_rows, axis=0)
             recorded = (_write_column(buffer, step, extras),)
         return step + 1, tokens, state, scores, lengths, finished, history, recorded
 
-    steps, _, _, scores, lengths, _, history, recorded = tf.while_loop(
+    steps, _, _, scores, lengths, _, history, recorded = ops.while_loop(
         keep_going,
         body,
-        (tf.constant(1), tokens, state, scores, lengths, finished, history, recorded),
+        (
+            ops.convert_to_tensor(1, "int32"),
+            tokens,
+            state,
+            scores,
+            lengths,
+            finished,
+            history,
+            recorded,
+        ),
     )
     ranking = _normalise(scores, lengths, length_penalty)
-    chosen = tf.argmax(ranking, axis=-1, output_type=tf.int32)  # (batch,)
-    chosen_rows = first_row[:, 0] + chosen  # (batch,)
+    chosen = ops.cast(ops.argmax(ranking, axis=-1), "int32")  # (batch,)
+    chosen_rows = first_row + chosen  # (batch,)
     extras = None
     if recorded:
-        extras = tf.gather(recorded[0], chosen_rows)[:, :steps]  # (batch, steps, ...)
+        extras = ops.take(recorded[0], chosen_rows, axis=0)  # (batch, steps, ...)
+        extras = _first_columns(extras, steps)
+    tokens = _first_columns(ops.take(history, chosen_rows, axis=0), steps)
     return Decoded(
-        tokens=tf.gather(history, chosen_rows)[:, :steps],  # (batch, steps)
-        lengths=tf.gather(lengths, chosen, batch_dims=1),
-        scores=tf.gather(scores, chosen, batch_dims=1),
+        tokens=tokens,  # (batch, steps)
+        lengths=_pick(lengths, chosen),
+        scores=_pick(scores, chosen),
         extras=extras,
     )
-
-
-def _history_buffers(tokens, extras, max_length):
-    """Buffers `(rows, max_length)` of tokens and `(rows, max_length, ...)`
-    of extras (an empty tuple without), holding the first step's."""
-    rows = tf.shape(tokens)[0]
-    history = _write_column(tf.zeros([rows, max_length], tf.int32), 0, tokens)
-    if extras is None:
-        return history, ()
-    shape = tf.concat([[rows, max_length], tf.shape(extras)[1:]], axis=0)
-    buffer = tf.zeros(shape, extras.dtype)  # (rows, max_length, ...)
-    return history, (_write_column(buffer, 0, extras),)

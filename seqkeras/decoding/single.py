@@ -1,7 +1,7 @@
 """Greedy search and sampling: one hypothesis per sequence, one token chosen
 at every step."""
 
-import tensorflow as tf
+from keras import ops
 
 from seqkeras._validation import (
     non_negative_int,
@@ -11,10 +11,16 @@ from seqkeras.decoding.steps import (
     Decoded,
     _as_state,
     _call_step,
+    _draw,
+    _first_columns,
+    _history_buffers,
     _int_argument,
     _max_length,
     _non_negative_number,
+    _pick,
     _start_tokens,
+    _top_k,
+    _write_column,
     _zero_rows,
 )
 
@@ -30,64 +36,61 @@ def _single_path(step_fn, start_tokens, initial_state, end_id, max_length, choos
     end_id = _int_argument("end_id", end_id, non_negative_int)
     max_length = _max_length(max_length)
     start_tokens = _start_tokens(start_tokens)
-    batch = tf.shape(start_tokens)[0]
+    batch = ops.shape(start_tokens)[0]
 
     def advance(step, tokens, state, finished, lengths, scores):
         logits, state, extras = _call_step(step_fn, tokens, state)  # (batch, vocab)
-        chosen = choose(logits, step)  # (batch,)
-        log_probs = tf.gather(tf.nn.log_softmax(logits), chosen, batch_dims=1)
+        chosen = ops.cast(choose(logits, step), "int32")  # (batch,)
+        log_probs = _pick(ops.log_softmax(logits, axis=-1), chosen)
         # A finished sequence pads with 0 and keeps its score and length.
-        tokens = tf.where(finished, tf.zeros_like(chosen), chosen)
-        scores += tf.where(finished, tf.zeros_like(log_probs), log_probs)
-        lengths += tf.cast(tf.logical_not(finished), tf.int32)
+        tokens = ops.where(finished, ops.zeros_like(chosen), chosen)
+        scores += ops.where(finished, ops.zeros_like(log_probs), log_probs)
+        lengths += ops.cast(ops.logical_not(finished), "int32")
         if extras is not None:
             extras = _zero_rows(extras, finished)
-        finished = tf.logical_or(finished, tf.equal(tokens, end_id))
+        finished = ops.logical_or(finished, ops.equal(tokens, end_id))
         return tokens, state, finished, lengths, scores, extras
 
     # The first step runs outside the loop: only its output tells whether
     # the step function returns extras, and of which dtype and shape.
     tokens, state, finished, lengths, scores, extras = advance(
-        tf.constant(0),
+        ops.convert_to_tensor(0, "int32"),
         start_tokens,
         _as_state(initial_state),
-        tf.zeros([batch], tf.bool),
-        tf.zeros([batch], tf.int32),
-        tf.zeros([batch], tf.float32),
+        ops.zeros((batch,), "bool"),
+        ops.zeros((batch,), "int32"),
+        ops.zeros((batch,), "float32"),
     )
-    history = tf.TensorArray(tf.int32, size=0, dynamic_size=True).write(0, tokens)
-    recorded = ()
-    if extras is not None:
-        recorded = (
-            tf.TensorArray(extras.dtype, size=0, dynamic_size=True).write(0, extras),
-        )
+    history, recorded = _history_buffers(tokens, extras, max_length)
 
     def keep_going(step, tokens, state, finished, lengths, scores, history, recorded):
-        return tf.logical_and(
-            step < max_length, tf.logical_not(tf.reduce_all(finished))
-        )
+        return ops.logical_and(step < max_length, ops.logical_not(ops.all(finished)))
 
     def body(step, tokens, state, finished, lengths, scores, history, recorded):
         tokens, state, finished, lengths, scores, extras = advance(
             step, tokens, state, finished, lengths, scores
         )
-        history = history.write(step, tokens)
+        history = _write_column(history, step, tokens)
         if recorded:
-            recorded = (recorded[0].write(step, extras),)
+            recorded = (_write_column(recorded[0], step, extras),)
         return step + 1, tokens, state, finished, lengths, scores, history, recorded
 
-    _, _, _, _, lengths, scores, history, recorded = tf.while_loop(
+    steps, _, _, _, lengths, scores, history, recorded = ops.while_loop(
         keep_going,
         body,
-        (tf.constant(1), tokens, state, finished, lengths, scores, history, recorded),
+        (
+            ops.convert_to_tensor(1, "int32"),
+            tokens,
+            state,
+            finished,
+            lengths,
+            scores,
+            history,
+            recorded,
+        ),
     )
-    tokens = tf.transpose(history.stack())  # (batch, steps)
-    extras = None
-    if recorded:
-        stacked = recorded[0].stack()  # (steps, batch, ...)
-        perm = [1, 0] + list(range(2, stacked.shape.rank))
-        extras = tf.transpose(stacked, perm)  # (batch, steps, ...)
-    return Decoded(tokens, lengths, scores, extras)
+    extras = _first_columns(recorded[0], steps) if recorded else None
+    return Decoded(_first_columns(history, steps), lengths, scores, extras)
 
 
 def greedy_search(step_fn, start_tokens, initial_state, *, end_id, max_length):
@@ -125,17 +128,17 @@ def greedy_search(step_fn, start_tokens, initial_state, *, end_id, max_length):
     ...      [0.0, 0.0, 0.6, 0.4]],   # after 3
     ...     "float32")
     >>> def step_fn(tokens, state):
-    ...     return tf.math.log(tf.gather(probabilities, tokens)), state
+    ...     return keras.ops.log(keras.ops.take(probabilities, tokens, axis=0)), state
     >>> decoded = greedy_search(step_fn, [1, 3], (), end_id=2, max_length=10)
-    >>> decoded.tokens.numpy()
+    >>> np.asarray(decoded.tokens)
     array([[3, 2],
            [2, 0]], dtype=int32)
-    >>> decoded.lengths.numpy(), np.exp(decoded.scores.numpy()).round(2)
+    >>> np.asarray(decoded.lengths), np.exp(np.asarray(decoded.scores)).round(2)
     (array([2, 1], dtype=int32), array([0.42, 0.6 ], dtype=float32))
     """
 
     def choose(logits, step):
-        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return ops.argmax(logits, axis=-1)
 
     return _single_path(
         step_fn, start_tokens, initial_state, end_id, max_length, choose
@@ -157,11 +160,11 @@ def sample(
 
     The logits are divided by `temperature` (below 1 sharpens the
     distribution, above 1 flattens it), optionally restricted to the `top_k`
-    most probable tokens, and a token is drawn with
-    `tf.random.stateless_categorical` seeded with `[seed, step]`: the same
-    seed gives the same sequences on every call, eager or in a
-    `tf.function` (on the same kind of device). The rows of a batch get
-    independent draws.
+    most probable tokens, and a token is drawn with the backend's stateless
+    random draws seeded by `seed` and the step (`steps._draw`): the same
+    seed gives the same sequences on every call, eager or compiled (on the
+    same backend and kind of device). The rows of a batch get independent
+    draws.
 
     The scores are the log-probabilities of the drawn tokens under the
     model's own distribution (`log_softmax` of the raw logits), not under
@@ -189,10 +192,10 @@ def sample(
 
     >>> import numpy as np
     >>> def step_fn(tokens, state):
-    ...     return tf.zeros([tf.shape(tokens)[0], 5]), state
+    ...     return keras.ops.zeros((keras.ops.shape(tokens)[0], 5)), state
     >>> decoded = sample(step_fn, [1, 1], (), end_id=4, max_length=6, seed=7)
-    >>> bool(np.all(decoded.tokens.numpy() == sample(
-    ...     step_fn, [1, 1], (), end_id=4, max_length=6, seed=7).tokens.numpy()))
+    >>> again = sample(step_fn, [1, 1], (), end_id=4, max_length=6, seed=7)
+    >>> bool(np.all(np.asarray(decoded.tokens) == np.asarray(again.tokens)))
     True
     """
     temperature = _non_negative_number("temperature", temperature)
@@ -201,7 +204,7 @@ def sample(
     seed = _int_argument("seed", seed, non_negative_int)
 
     def choose(logits, step):
-        greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)  # (batch,)
+        greedy = ops.argmax(logits, axis=-1)  # (batch,)
         positive = None
         if isinstance(temperature, float):
             if temperature == 0.0:
@@ -211,18 +214,17 @@ def sample(
             # A tensor temperature of 0 is only known at run time: divide by
             # 1 instead, and take the greedy token below.
             positive = temperature > 0.0
-            scaled = logits / tf.where(positive, temperature, 1.0)
+            scaled = logits / ops.where(positive, temperature, 1.0)
         candidates = None
         if top_k is not None:
-            k = tf.minimum(top_k, tf.shape(scaled)[-1])
-            scaled, candidates = tf.math.top_k(scaled, k=k)  # (batch, k)
-        step_seed = tf.stack([tf.cast(seed, tf.int64), tf.cast(step, tf.int64)])
-        drawn = tf.random.stateless_categorical(
-            scaled, 1, seed=step_seed, dtype=tf.int32
-        )[:, 0]  # (batch,)
+            k = top_k
+            if isinstance(top_k, int) and scaled.shape[-1] is not None:
+                k = min(top_k, scaled.shape[-1])
+            scaled, candidates = _top_k(scaled, k)  # (batch, k)
+        drawn = _draw(scaled, seed, step)  # (batch,)
         if candidates is not None:
-            drawn = tf.gather(candidates, drawn, batch_dims=1)
-        return drawn if positive is None else tf.where(positive, drawn, greedy)
+            drawn = _pick(candidates, drawn)
+        return drawn if positive is None else ops.where(positive, drawn, greedy)
 
     return _single_path(
         step_fn, start_tokens, initial_state, end_id, max_length, choose
