@@ -13,6 +13,7 @@ import keras
 from seqkeras._validation import positive_int, positive_ints, rate
 from seqkeras.errors import InvalidArgumentError
 from seqkeras.layers.cells import CELL_CLASSES, get_cell_class
+from seqkeras.layers.stateful import STATEFUL_LAYERS
 from seqkeras.layers.words import OneHot
 
 # The names Keras runs as whole layers (fused kernels, cuDNN on a GPU).
@@ -59,7 +60,8 @@ def recurrent_layer(
             "simple_rnn", "gru" and "lstm" only).
         stateful: keep the final state of each batch row as the initial
             state of the same row in the next batch (needs a fixed batch
-            size; `layer.reset_state()` zeroes it).
+            size; `layer.reset_state()` zeroes it). The layer is then one of
+            `seqkeras.layers.stateful`'s, which carry the state on JAX too.
         name: the layer's name.
 
     Example:
@@ -74,7 +76,8 @@ def recurrent_layer(
         name=name,
     )
     if isinstance(cell, str) and cell in KERAS_LAYERS:
-        return KERAS_LAYERS[cell](units, recurrent_dropout=recurrent_dropout, **common)
+        layer_class = _carrying(KERAS_LAYERS[cell], stateful)
+        return layer_class(units, recurrent_dropout=recurrent_dropout, **common)
     if isinstance(cell, type):
         cell_class = cell  # unregistered classes work too, but do not save
     else:
@@ -85,7 +88,13 @@ def recurrent_layer(
             f"{', '.join(map(repr, KERAS_LAYERS))}, not {cell_name(cell)!r}: "
             "use dropout between layers instead."
         )
-    return keras.layers.RNN(cell_class(units), **common)
+    return _carrying(keras.layers.RNN, stateful)(cell_class(units), **common)
+
+
+def _carrying(layer_class, stateful):
+    """`layer_class`, or for a stateful layer its subclass whose carried
+    state every backend carries (see `seqkeras.layers.stateful`)."""
+    return STATEFUL_LAYERS[layer_class] if stateful else layer_class
 
 
 def recurrent_stack(
