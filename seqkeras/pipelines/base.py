@@ -51,6 +51,7 @@ from seqkeras._validation import (
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.ensemble import average_ensemble
 from seqkeras.pipelines import registry
+from seqkeras.pipelines.stages import Staged
 from seqkeras.pipelines.training import Checkpoints
 
 MODEL_FILE = "model.keras"
@@ -76,6 +77,20 @@ def count(items):
     if hasattr(items, "shape") and items.shape is not None:
         return int(items.shape[0])
     return len(items)
+
+
+def auto_jit_compile():
+    """Keras' `jit_compile="auto"`: XLA on JAX, and on TensorFlow only where
+    a GPU or TPU is."""
+    name = keras.backend.backend()
+    if name == "jax":
+        return True
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        devices = tf.config.list_physical_devices()
+        return any(device.device_type != "CPU" for device in devices)
+    return False
 
 
 def as_data(data, data_class, pair):
@@ -111,6 +126,9 @@ class Pipeline:
     presets = {}  # architecture name -> builder arguments
     builder = None  # the model builder the architectures configure
     monitor = ("val_loss", "min")
+    # Backend -> `jit_compile` of `fit` when it is not given ("auto":
+    # Keras' choice, XLA on JAX and not on a CPU with TensorFlow).
+    jit_compile_default = {}
     export_signature = "serve"
     export_output = None
     # Constructor arguments of earlier versions -> their current names, so
@@ -200,7 +218,8 @@ class Pipeline:
         return (self.model,)
 
     def _endpoints(self):
-        """The exported signatures: a dict of name -> `tf.function`."""
+        """The exported signatures: a dict of name -> `tf.function` or
+        `stages.Staged` (which runs on every backend)."""
         raise NotImplementedError
 
     def _trackables(self):
@@ -255,6 +274,7 @@ class Pipeline:
         restore_best=True,
         callbacks=(),
         verbose="auto",
+        jit_compile=None,
     ):
         """Trains the model, building preprocessing and model on first use.
 
@@ -271,6 +291,10 @@ class Pipeline:
                 epoch with the best `monitor` value.
             callbacks: more Keras callbacks.
             verbose: Keras' verbosity ("auto" shows a progress bar).
+            jit_compile: compile the whole training step with XLA (True),
+                or not (False); None takes the pipeline's `jit_compile`
+                default, the faster setting on a CPU for the backend (see
+                BENCHMARKS.md). On JAX, False runs the steps op by op.
 
         Returns:
             The history: a dict of per-epoch lists (`loss`, `accuracy`, ...).
@@ -282,6 +306,7 @@ class Pipeline:
         if self.model is None:
             self.model = self._build_model()
             self._initialise_model(train)
+        self._set_jit_compile(jit_compile)
         train_ds, num_train = self._dataset(train, batch_size=batch_size, training=True)
         val_ds = None
         if validation is not None:
@@ -316,6 +341,20 @@ class Pipeline:
             for key, values in result.history.items():
                 self.history.setdefault(key, []).extend(float(v) for v in values)
         return self.history
+
+    def _set_jit_compile(self, jit_compile):
+        """Sets the model's `jit_compile` (None: the pipeline's default, for
+        this backend); Keras makes its step functions again on a change."""
+        if jit_compile is None:
+            jit_compile = self.jit_compile_default.get(keras.backend.backend(), "auto")
+        if jit_compile == "auto":
+            jit_compile = auto_jit_compile()
+        jit_compile = bool(jit_compile)
+        compiled = getattr(self.model, "compiled", False)
+        if compiled and self.model.jit_compile != jit_compile:
+            self.model.jit_compile = jit_compile
+            self.model.make_train_function(force=True)
+            self.model.make_test_function(force=True)
 
     @property
     def examples_per_second(self):
@@ -511,6 +550,8 @@ class Pipeline:
         for trackable in self._trackables():
             archive.track(trackable)
         for name, function in self._endpoints().items():
+            if isinstance(function, Staged):
+                function = function.exported(archive)
             archive.add_endpoint(name, function)
         logger = tf.get_logger()  # TF logs "Assets written to ..." at INFO
         level = logger.level

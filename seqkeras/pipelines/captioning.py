@@ -216,7 +216,7 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
             return tf.TensorSpec([None], tf.string, name="images")
         return tf.TensorSpec([None, *self.image_size, 3], tf.float32, name="images")
 
-    def _begin(self, images, variant):
+    def _prepare(self, images, variant):
         if variant == "bytes":
             size = self.image_size
             images = tf.map_fn(
@@ -224,8 +224,12 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
                 images,
                 fn_output_signature=tf.TensorSpec((*size, 3), tf.float32),
             )
-        start = tf.fill(tf.shape(images)[:1], Vocabulary.start_id)
-        return start, self.model.initial_decoder_state(images), {}
+        return (images,), {}
+
+    def _begin(self, model_inputs, variant):
+        (images,) = model_inputs  # (batch, height, width, 3)
+        start = keras.ops.full(keras.ops.shape(images)[:1], Vocabulary.start_id)
+        return keras.ops.cast(start, "int32"), self.model.initial_decoder_state(images)
 
     def _extra_outputs(self, extras):
         shape = tf.shape(extras)  # (batch, steps, cells)

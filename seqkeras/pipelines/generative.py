@@ -2,8 +2,10 @@
 translation, captioning and language models.
 
 Each of them reads its input once (a source sentence, an image, a prompt),
-then runs its decoder one token at a time with `seqkeras.decoding`, inside
-one `tf.function`, and turns the ids back into text. `GenerativePipeline`
+then runs its decoder one token at a time with `seqkeras.decoding`, and
+turns the ids back into text: reading and writing in TensorFlow, the model
+and the search in Keras, joined by `stages.Staged` (one `tf.function` on
+TensorFlow, `jax.jit` between TensorFlow steps on JAX). `GenerativePipeline`
 holds what they share:
 
 - `predict(inputs, method=..., ...)` with the same decoding options
@@ -26,6 +28,7 @@ temperature of 0 (or below) gives the greedy text, which is how an exported
 A task fills in the hooks marked "Task hooks".
 """
 
+import keras
 import tensorflow as tf
 
 from seqkeras import decoding
@@ -36,6 +39,7 @@ from seqkeras._validation import (
     positive_int,
 )
 from seqkeras.errors import InvalidArgumentError
+from seqkeras.pipelines import stages
 from seqkeras.pipelines.base import Pipeline
 from seqkeras.text.encoder import JOINER
 from seqkeras.text.vocabulary import Vocabulary
@@ -75,15 +79,24 @@ class GenerativePipeline(Pipeline):
         """The `tf.TensorSpec` of a batch of inputs of the compiled function."""
         raise NotImplementedError
 
-    def _begin(self, inputs, variant):
-        """Reads a batch of inputs, in the graph: returns the first token of
-        each sequence `(batch,)`, the decoder's state, and a dict of outputs
+    def _prepare(self, inputs, variant):
+        """Reads a batch of raw inputs, in TensorFlow: returns the model's
+        inputs (a tuple of dense tensors: ids, pixels) and a dict of outputs
         about the inputs (such as the source words)."""
+        raise NotImplementedError
+
+    def _begin(self, model_inputs, variant):
+        """In Keras: the first token of each sequence `(batch,)` and the
+        decoder's state, from the prepared model inputs."""
         raise NotImplementedError
 
     def _step_function(self):
         """The model's `(tokens, state) -> (logits, state[, extras])`."""
         return self.model.step_function()
+
+    def _decoding_layers(self):
+        """The Keras models whose weights `_begin` and the step read."""
+        return [self.model]
 
     def _output_encoder(self):
         """The `TextEncoder` of the text written (its vocabulary numbers
@@ -255,8 +268,8 @@ class GenerativePipeline(Pipeline):
     # === Compiled functions ===
 
     def decoding_function(self, method=None, *, variant=None, **options):
-        """The `tf.function` behind `predict`, `predict_details` and the
-        exported signatures.
+        """The function behind `predict`, `predict_details` and the
+        exported signatures (a `stages.Staged`, called like a `tf.function`).
 
         It takes a batch of inputs (`_input_spec`) and `max_length` (int32),
         and for "sample" `temperature` (float32; 0 or below gives the
@@ -281,88 +294,92 @@ class GenerativePipeline(Pipeline):
             key, lambda: self._make_decoding_function(method, variant, options)
         )
 
-    def _make_decoding_function(self, method, variant, options):
+    def _make_decoding_function(self, method, variant, options, max_length=None):
+        """A `stages.Staged`: the inputs read in TensorFlow (`_prepare`),
+        the model and the search in Keras (`_begin`, `seqkeras.decoding`),
+        the text written in TensorFlow. With `max_length` given, the
+        function takes the inputs alone."""
         step = decoding.forbid_tokens(self._step_function(), self._forbidden_ids())
         token_names = tf.constant(self._token_names())
+        sampling = method == "sample"
+        specs = [self._input_spec(variant)]
+        if max_length is None:
+            specs.append(tf.TensorSpec([], tf.int32, name="max_length"))
+        if sampling:
+            specs += [
+                tf.TensorSpec([], tf.float32, name="temperature"),
+                tf.TensorSpec([], tf.int64, name="seed"),
+            ]
 
-        def search(name, start, state, max_length, **sampling):
-            # The fixed options belong to `method`; the greedy branch of
-            # "sample" (temperature 0) takes none.
-            fixed = options if name == method else {}
+        def prepare(inputs, *arguments):
+            length = arguments[0] if max_length is None else max_length
+            model_inputs, about = self._prepare(inputs, variant)
+            # max_length travels as the length of an array: a backend that
+            # compiles for fixed shapes (JAX) sizes the search's buffers
+            # from it, and an export keeps it a dimension of its own.
+            marker = tf.zeros([length], tf.int8)
+            runtime = ()
+            if sampling:
+                temperature, seed = arguments[-2:]
+                if stages.backend() != "tensorflow":  # 32-bit integers on JAX
+                    seed = tf.cast(tf.math.floormod(seed, 2**31), tf.int32)
+                runtime = (temperature, seed)
+            return (model_inputs, marker, *runtime), about
+
+        def core(model_inputs, marker, *runtime):
+            start, state = self._begin(model_inputs, variant)
+            kwargs = dict(options)
+            if sampling:
+                # A temperature of 0 or below takes the greedy token.
+                kwargs.update(temperature=runtime[0], seed=runtime[1])
             result = decoding.decode(
                 step,
                 start,
                 state,
-                method=name,
+                method=method,
                 end_id=Vocabulary.end_id,
-                max_length=max_length,
-                **fixed,
-                **sampling,
+                max_length=keras.ops.shape(marker)[0],
+                **kwargs,
             )
             return {k: v for k, v in result._asdict().items() if v is not None}
 
-        def finish(result, extra):
-            ids = tf.RaggedTensor.from_tensor(
-                result["tokens"], lengths=result["lengths"]
-            )
-            return {
+        def finish(about, result):
+            lengths = result["lengths"]
+            ids = tf.RaggedTensor.from_tensor(result["tokens"], lengths=lengths)
+            outputs = {
                 self.text_output: self._text(ids),
                 "tokens": tf.gather(token_names, ids),
                 "scores": result["scores"],
-                "lengths": result["lengths"],
-                **extra,
-                **self._extra_outputs(result.get("extras")),
+                "lengths": lengths,
+                **about,
             }
+            if "extras" in result:
+                # The columns of the longest text (compiled searches return
+                # all max_length of them).
+                steps = tf.reduce_max(lengths)
+                outputs.update(self._extra_outputs(result["extras"][:, :steps]))
+            return outputs
 
-        specs = [
-            self._input_spec(variant),
-            tf.TensorSpec([], tf.int32, name="max_length"),
-        ]
-        if method != "sample":
-
-            @tf.function(input_signature=specs)
-            def run(inputs, max_length):
-                start, state, extra = self._begin(inputs, variant)
-                return finish(search(method, start, state, max_length), extra)
-
-            return run
-
-        specs += [
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed"),
-        ]
-
-        @tf.function(input_signature=specs)
-        def run_sample(inputs, max_length, temperature, seed):
-            start, state, extra = self._begin(inputs, variant)
-
-            def sampled():
-                positive = tf.maximum(temperature, 1e-6)
-                return search(
-                    "sample", start, state, max_length, temperature=positive, seed=seed
-                )
-
-            def greedy():
-                return search("greedy", start, state, max_length)
-
-            # Only the chosen search runs.
-            return finish(tf.cond(temperature > 0, sampled, greedy), extra)
-
-        return run_sample
+        return stages.Staged(
+            input_signature=specs,
+            prepare=prepare,
+            core=core,
+            finish=finish,
+            layers=self._decoding_layers(),
+            # The model inputs as Keras guesses; the marker's length is not
+            # the batch; sampling's temperature and seed are scalars.
+            core_shapes=[None, "(steps)"] + ["()", "()"] * sampling,
+        )
 
     def _fixed_length_function(self, method, *, variant=None, **options):
         """`decoding_function` with `max_length` fixed to the pipeline's:
         a signature that takes the inputs alone (for the export)."""
-
-        def make():
-            function = self.decoding_function(method, variant=variant, **options)
-            max_length = self._default_max_length()
-
-            @tf.function(input_signature=[self._input_spec(variant)])
-            def generate(inputs):
-                return function(inputs, tf.constant(max_length, tf.int32))
-
-            return generate
-
+        self._require_model()
+        decoding.check_options(method, options)
         key = ("fixed_length", method, variant, tuple(sorted(options.items())))
-        return self._compiled(key, make)
+        return self._compiled(
+            key,
+            lambda: self._make_decoding_function(
+                method, variant, options, max_length=self._default_max_length()
+            ),
+        )

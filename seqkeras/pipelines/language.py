@@ -44,6 +44,7 @@ from seqkeras.models.language import (
 from seqkeras.pipelines.generative import GenerativePipeline
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
+from seqkeras.pipelines.stages import Staged
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vocabulary import END, START, UNK, Vocabulary
@@ -363,9 +364,10 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         return (self.inference_model(), self.encoder)
 
     def score_function(self):
-        """The `tf.function` behind `score` and the exported `score`
-        signature: `(batch,)` strings -> dict of `log_probability`,
-        `tokens` and `perplexity`, each `(batch,)`."""
+        """The function behind `score` and the exported `score` signature
+        (a `stages.Staged`, called like a `tf.function`): `(batch,)`
+        strings -> dict of `log_probability`, `tokens` and `perplexity`,
+        each `(batch,)`."""
         self._require_model()
         return self._compiled("score", self._make_score_function)
 
@@ -374,8 +376,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         context_ids, word_level = self._context_ids(), self.level == "word"
         skip = len(context_ids) - 1  # outputs before the first predicted token
 
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
-        def score(texts):
+        def prepare(texts):
             targets = self._encode(texts)  # (batch, None)
             if word_level:  # a sentence ends with [END]
                 ends = tf.fill([targets.nrows(), 1], Vocabulary.end_id)
@@ -385,11 +386,18 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             dense = targets.to_tensor(shape=[None, None])
             dense = tf.pad(dense, [[0, 0], [0, steps - tf.shape(dense)[1]]])
             context = tf.tile([context_ids], [tf.shape(dense)[0], 1])
-            inputs = tf.concat([context, dense[:, :-1]], axis=1)
+            return (tf.concat([context, dense], axis=1),), lengths
+
+        def core(ids):  # (batch, context + steps)
+            ops = keras.ops
+            inputs, targets = ids[:, :-1], ids[:, skip + 1 :]
             logits = model(inputs, training=False)[:, skip:]  # (batch, steps, vocab)
-            log_p = tf.nn.log_softmax(logits)
-            picked = tf.gather(log_p, dense, batch_dims=2)  # (batch, steps)
-            mask = tf.sequence_mask(lengths, steps, tf.float32)
+            log_p = ops.log_softmax(logits, axis=-1)
+            picked = ops.take_along_axis(log_p, ops.expand_dims(targets, -1), axis=-1)
+            return picked[:, :, 0]  # (batch, steps)
+
+        def finish(lengths, picked):
+            mask = tf.sequence_mask(lengths, tf.shape(picked)[1], tf.float32)
             log_probability = tf.reduce_sum(picked * mask, axis=1)
             counted = tf.cast(tf.maximum(lengths, 1), tf.float32)
             return {
@@ -398,7 +406,15 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
                 "perplexity": tf.exp(-log_probability / counted),
             }
 
-        return score
+        return Staged(
+            input_signature=[tf.TensorSpec([None], tf.string, name="texts")],
+            prepare=prepare,
+            core=core,
+            finish=finish,
+            layers=[model],
+            # The context's tokens, then at least one target.
+            core_shapes=[f"(batch, steps + {skip + 1})"],
+        )
 
     def score(self, texts, *, batch_size=None):
         """How probable the model finds each text.
@@ -437,27 +453,33 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             else scores
         )
 
-    def _prime(self, model, step, texts):
-        """Reads the prompts; returns the last token of each and the states
-        after the tokens before it (prompts are left-padded to one length,
-        and a padded step leaves the state unchanged)."""
+    def _prompt_ids(self, texts):
+        """The prompts' ids after the context, left-padded to one length:
+        `(batch, width)` (TensorFlow)."""
         ids = self._encode(texts)
         context = tf.tile([self._context_ids()], [ids.nrows(), 1])
         ids = tf.concat([context, ids], axis=1)
-        width = tf.cast(tf.reduce_max(ids.row_lengths()), tf.int32)
-        padded = tf.reverse(ids[:, ::-1].to_tensor(), axis=[1])  # (batch, width)
-        states = initial_states(model, tf.shape(texts)[0])
+        return tf.reverse(ids[:, ::-1].to_tensor(), axis=[1])  # (batch, width)
+
+    @staticmethod
+    def _prime(model, step, padded):
+        """Reads left-padded prompt ids `(batch, width)` (Keras); returns the
+        last token of each and the states after the tokens before it (a
+        padded step leaves the state unchanged)."""
+        ops = keras.ops
+        width = ops.shape(padded)[1]
+        states = initial_states(model, ops.shape(padded)[0])
 
         def body(t, states):
-            tokens = padded[:, t]
+            tokens = ops.take(padded, t, axis=1)  # (batch,)
             _, new_states = step(tokens, states)
-            real = (tokens > 0)[:, None]
-            states = tf.nest.map_structure(
-                lambda new, old: tf.where(real, new, old), new_states, states
+            real = ops.expand_dims(tokens > 0, 1)
+            return t + 1, keras.tree.map_structure(
+                lambda new, old: ops.where(real, new, old), new_states, states
             )
-            return t + 1, states
 
-        _, states = tf.while_loop(lambda t, _: t < width - 1, body, (0, states))
+        start = ops.convert_to_tensor(0, "int32")
+        _, states = ops.while_loop(lambda t, _: t < width - 1, body, (start, states))
         return padded[:, -1], states
 
     def _forbidden_ids(self):
@@ -476,10 +498,16 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
     def _input_spec(self, variant):
         return tf.TensorSpec([None], tf.string, name="prompts")
 
-    def _begin(self, prompts, variant):
+    def _prepare(self, prompts, variant):
+        return (self._prompt_ids(prompts),), {}
+
+    def _begin(self, model_inputs, variant):
         model = self._inference[1]
-        start, states = self._prime(model, step_function(model), prompts)
-        return start, states, {}
+        (padded,) = model_inputs
+        return self._prime(model, step_function(model), padded)
+
+    def _decoding_layers(self):
+        return [self._inference[1]]
 
     def _step_function(self):
         return step_function(self._inference[1])

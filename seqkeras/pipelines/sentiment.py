@@ -17,6 +17,7 @@ from seqkeras.pipelines.batching import encode_texts
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.pretrained import PretrainedEmbeddings, text_tokens
 from seqkeras.pipelines.registry import register_pipeline
+from seqkeras.pipelines.stages import Staged
 from seqkeras.text import TextEncoder, as_text_batch
 
 # Builder arguments the pipeline sets itself; users may pass the others.
@@ -197,7 +198,8 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     # === Serving ===
 
     def serving_function(self):
-        """The `tf.function` behind `predict` and the exported `serve` signature.
+        """The function behind `predict` and the exported `serve` signature
+        (a `stages.Staged`, callable like a `tf.function`).
 
         Takes a `(batch,)` `tf.string` tensor of raw texts; returns a dict:
         `probabilities` `(batch, num_classes)`, `label` `(batch,)` and
@@ -209,19 +211,27 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         encoder, model = self.encoder, self.model
         names = tf.constant(self.label_names)
 
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
-        def serve(text):
-            ids = encoder(text)  # (batch, time) int32, 0-padded
-            probabilities = class_probabilities(model(ids, training=False))
+        def prepare(text):
+            return (encoder(text),), tf.shape(text)[0]  # ids (batch, time), 0-padded
+
+        def core(ids):
+            return class_probabilities(model(ids, training=False))
+
+        def finish(batch, probabilities):  # (batch, num_classes)
             best = tf.argmax(probabilities, axis=-1)
-            batch = tf.shape(text)[0]
             return {
-                "probabilities": probabilities,  # (batch, num_classes)
+                "probabilities": probabilities,
                 "label": tf.gather(names, best),  # (batch,)
                 "label_names": tf.tile(names[None, :], [batch, 1]),
             }
 
-        return serve
+        return Staged(
+            input_signature=[tf.TensorSpec([None], tf.string, name="text")],
+            prepare=prepare,
+            core=core,
+            finish=finish,
+            layers=[model],
+        )
 
     def _endpoints(self):
         return {"serve": self.serving_function()}

@@ -19,6 +19,7 @@ from seqkeras._validation import positive_int
 from seqkeras.datasets.series import TimeSeries
 from seqkeras.errors import InvalidInputError
 from seqkeras.pipelines.base import Pipeline
+from seqkeras.pipelines.stages import Staged
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
 PREPROCESSING_FILE = "preprocessing.json"
@@ -209,7 +210,8 @@ class WindowPipeline(Pipeline):
         raise NotImplementedError
 
     def serving_function(self):
-        """The `tf.function` behind `predict` and the exported `serve`.
+        """The function behind `predict` and the exported `serve` (a
+        `stages.Staged`, callable like a `tf.function`).
 
         Takes raw windows `(batch, input_width, features)` float32; a window
         of the wrong length, the wrong number of features, or holding NaN is
@@ -221,11 +223,8 @@ class WindowPipeline(Pipeline):
         model = self.inference_model()
         width, features = self.input_width, self.num_features
         names = ", ".join(self.feature_columns)
-        outputs_of = self._serving_outputs
-        spec = tf.TensorSpec([None, None, None], tf.float32, name="window")
 
-        @tf.function(input_signature=[spec])
-        def serve(window):
+        def prepare(window):
             shape = tf.shape(window)
             checks = [
                 tf.debugging.assert_equal(
@@ -241,9 +240,23 @@ class WindowPipeline(Pipeline):
             ]
             with tf.control_dependencies(checks):
                 window = tf.ensure_shape(window, [None, width, features])
-            return outputs_of(model(window, training=False))
+            return (window,), ()
 
-        return serve
+        def core(window):
+            return model(window, training=False)
+
+        def finish(context, outputs):
+            return self._serving_outputs(outputs)
+
+        return Staged(
+            input_signature=[
+                tf.TensorSpec([None, None, None], tf.float32, name="window")
+            ],
+            prepare=prepare,
+            core=core,
+            finish=finish,
+            layers=[model],
+        )
 
     def _batch_of(self, windows):
         """One window `(input_width, features)` or a batch of them."""

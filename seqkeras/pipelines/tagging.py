@@ -18,6 +18,7 @@ from seqkeras.pipelines.base import Pipeline, as_data
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.pretrained import PretrainedEmbeddings
 from seqkeras.pipelines.registry import register_pipeline
+from seqkeras.pipelines.stages import Staged
 from seqkeras.tags import (
     SCHEMES,
     allowed_transitions,
@@ -353,7 +354,8 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     # === Serving ===
 
     def serving_functions(self):
-        """The `tf.function`s behind `predict` and the exported signatures.
+        """The functions behind `predict` and the exported signatures
+        (`stages.Staged`, callable like `tf.function`s).
 
         `serve` takes a `(batch,)` `tf.string` tensor of sentences and splits
         them on white space; `serve_words` takes a ragged `(batch, None)`
@@ -366,22 +368,43 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         encoder, model = self.encoder, self.model
         names = tf.constant(self.tag_names)
 
-        @tf.function(input_signature=[_WORDS_SPEC])
-        def serve_words(words):
+        def prepare_words(words):
             features = encoder(words)  # token_ids (batch, time), char_ids
             lengths = words.row_lengths()
             mask = tf.sequence_mask(lengths, tf.shape(features["token_ids"])[1])
-            ids = decode_tags(model(features, training=False), mask)
+            return (features, mask), (words, lengths)
+
+        def prepare_sentences(sentences):
+            return prepare_words(encoder.split(sentences))
+
+        def core(features, mask):
+            return decode_tags(model(features, training=False), mask)
+
+        def finish(context, ids):  # ids (batch, time)
+            words, lengths = context
             ids = tf.RaggedTensor.from_tensor(ids, lengths=lengths)
             return {"tokens": words, "tags": tf.gather(names, ids)}
 
-        @tf.function(
-            input_signature=[tf.TensorSpec([None], tf.string, name="sentences")]
-        )
-        def serve(sentences):
-            return serve_words(encoder.split(sentences))
+        # The words' and the characters' time axes are one.
+        shapes = [{"token_ids": "(batch, time)"}, "(batch, time)"]
+        if encoder.uses_chars:
+            shapes[0]["char_ids"] = f"(batch, time, {encoder.max_word_length})"
 
-        return {"serve": serve, "serve_words": serve_words}
+        def staged(spec, prepare):
+            return Staged(
+                input_signature=[spec],
+                prepare=prepare,
+                core=core,
+                finish=finish,
+                layers=[model],
+                core_shapes=shapes,
+            )
+
+        sentences = tf.TensorSpec([None], tf.string, name="sentences")
+        return {
+            "serve": staged(sentences, prepare_sentences),
+            "serve_words": staged(_WORDS_SPEC, prepare_words),
+        }
 
     def _endpoints(self):
         return self.serving_functions()

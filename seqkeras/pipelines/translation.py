@@ -11,6 +11,7 @@ the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
 """
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -218,11 +219,15 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     def _input_spec(self, variant):
         return tf.TensorSpec([None], tf.string, name="texts")
 
-    def _begin(self, texts, variant):
+    def _prepare(self, texts, variant):
         source = self.source_encoder(texts)  # (batch, source_len)
-        start = tf.fill(tf.shape(texts), Vocabulary.start_id)  # (batch,)
         words = self.source_encoder.tokenize(texts)[:, : self.max_length]
-        return start, self.model.initial_decoder_state(source), {"source_tokens": words}
+        return (source,), {"source_tokens": words}
+
+    def _begin(self, model_inputs, variant):
+        (source,) = model_inputs
+        start = keras.ops.full(keras.ops.shape(source)[:1], Vocabulary.start_id)
+        return keras.ops.cast(start, "int32"), self.model.initial_decoder_state(source)
 
     def _output_encoder(self):
         return self.target_encoder

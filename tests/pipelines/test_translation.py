@@ -156,7 +156,7 @@ def test_sampling_settings_do_not_retrace(trained):
     [function] = [
         f for key, f in trained._functions.items() if key[:2] == ("decode", "sample")
     ]
-    assert function.experimental_get_tracing_count() == 1
+    assert function.tracing_count() == 1
     with pytest.raises(InvalidArgumentError, match="`temperature`"):
         trained.translate(["one."], method="sample", temperature=-1.0)
     with pytest.raises(InvalidArgumentError, match="beam_width"):
