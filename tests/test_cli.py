@@ -1,6 +1,7 @@
 """The `seqkeras` command line, run in-process through `cli.main`."""
 
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -135,6 +136,38 @@ def cli_callback_base():
     import keras
 
     return keras.callbacks.Callback
+
+
+def test_backend_option_picks_the_keras_backend(tmp_path, capsys):
+    """`--backend` in a new process trains on that backend and says so in
+    metrics.json, with XLA by default on JAX and not on a CPU with
+    TensorFlow; in a process where Keras runs on another backend it is
+    refused, since Keras picks its backend once per process."""
+    import keras
+
+    other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    command = cli.command_for("sentiment")
+    out = tmp_path / "run"
+    argv = ["train", "sentiment", "--quick", "--out", str(out)]
+    argv += [*command.smoke_arguments, "--backend", other]
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    result = subprocess.run(
+        [sys.executable, "-m", "seqkeras.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["backend"] == other
+    assert metrics["jit_compile"] is (other == "jax")
+    argv[argv.index(str(out))] = str(tmp_path / "again")
+    assert cli.main(argv) == cli.EXIT_ERROR
+    error = capsys.readouterr().err
+    assert f"Keras already runs on {keras.backend.backend()}" in error
+    assert f"KERAS_BACKEND={other}" in error
+    assert not (tmp_path / "again").exists()
 
 
 def test_installed_command_runs(tmp_path):

@@ -14,6 +14,7 @@ import json
 import math
 import shutil
 
+import keras
 import numpy as np
 import pytest
 
@@ -108,6 +109,7 @@ def test_train_writes_the_run_and_its_metrics(run):
     assert metrics["architecture"] == run.command.default_architecture
     assert metrics["quick"] is True and metrics["epochs"] in (0, 1)
     assert metrics["config"] == run.pipeline.get_config()
+    assert metrics["backend"] == keras.backend.backend()
     written = {path.name for path in run.out.iterdir()}
     assert set(COMMON_FILES) - {"training_curves.png"} <= written
     assert written <= set(COMMON_FILES) | set(run.command.files)

@@ -34,6 +34,7 @@ import pathlib
 import sys
 
 from seqkeras.cli.command import (
+    BACKENDS,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     QUICK_SIZES,
@@ -191,9 +192,41 @@ def _export(args):
     return 0
 
 
+def choose_backend(argv):
+    """Sets `KERAS_BACKEND` from a `--backend` among `argv` before Keras
+    starts (Keras reads it once, when it is first imported). In a process
+    where Keras already runs on another backend, says to start a new one."""
+    requested = None
+    for i, argument in enumerate(argv):
+        if argument == "--backend" and i + 1 < len(argv):
+            requested = argv[i + 1]
+        elif argument.startswith("--backend="):
+            requested = argument.partition("=")[2]
+    if requested not in BACKENDS:
+        return  # none, or one that argparse refuses with the choices
+    if "keras" in sys.modules:
+        import keras
+
+        running = keras.backend.backend()
+        if running != requested:
+            raise user_error(
+                f"Keras already runs on {running} in this process, and a process "
+                f"cannot change its backend: run `seqkeras` anew (or set "
+                f"KERAS_BACKEND={requested}) to train on {requested}."
+            )
+    os.environ["KERAS_BACKEND"] = requested
+
+
 def main(argv=None):
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
+        from seqkeras.errors import SeqkerasError
+
+        try:
+            choose_backend(sys.argv[1:] if argv is None else list(argv))
+        except SeqkerasError as error:
+            print(f"seqkeras: error: {error}", file=sys.stderr)
+            return EXIT_ERROR
         _start_tensorflow()
         args = build_parser().parse_args(argv)
         from seqkeras.errors import SeqkerasError

@@ -53,6 +53,16 @@ COMMON_FILES = (
 RUN_ARGUMENTS = ("out", "overwrite", "quick", "handler", "command", "task", "epochs")
 
 
+# The Keras backends `train --backend` takes.
+BACKENDS = ("tensorflow", "jax")
+
+
+def keras_backend():
+    import keras
+
+    return keras.backend.backend()
+
+
 def positive_int(text):
     """argparse type: a positive integer."""
     value = int(text)
@@ -283,6 +293,20 @@ class TaskCommand:
             "--overwrite", action="store_true", help="replace a finished run in --out"
         )
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=None,
+            help="the Keras backend to train on (default: the KERAS_BACKEND "
+            "variable, else tensorflow); the export is the same from both",
+        )
+        parser.add_argument(
+            "--jit-compile",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="compile the whole training step with XLA (default: the "
+            "faster setting on a CPU for the backend, see BENCHMARKS.md)",
+        )
         if self.averages:
             parser.add_argument(
                 "--seeds",
@@ -399,6 +423,7 @@ class TaskCommand:
                 batch_size=args.batch_size,
                 checkpoint_dir=checkpoints,
                 log_dir=folder / "logs",
+                jit_compile=args.jit_compile,
                 **kwargs,
             )
         except KeyboardInterrupt:
@@ -415,6 +440,7 @@ class TaskCommand:
         from seqkeras import plots
 
         out = args.out
+        compiled = getattr(pipeline.model, "compiled", False)
         pipeline.save(out)
         pipeline.export(out / "saved_model")
         metrics = {
@@ -425,6 +451,8 @@ class TaskCommand:
             **coverage(pipeline),
             "quick": args.quick,
             "epochs": len(pipeline.history.get("loss", [])),
+            "backend": keras_backend(),
+            "jit_compile": bool(pipeline.model.jit_compile) if compiled else None,
             "train_seconds": round(pipeline.train_seconds, 2),
             "examples_per_second": round(pipeline.examples_per_second, 1),
             "config": pipeline.get_config(),
