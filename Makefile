@@ -66,10 +66,21 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# What runs a second time with Keras on JAX (a process runs one backend):
+# the backend-neutral model code (layers, builders, decoding), the contract
+# test (every task trains from the command line, evaluates, predicts, saves
+# and exports a SavedModel answered in a fresh process, all on JAX), and the
+# pipeline paths that JAX takes differently (pretrained embeddings unfrozen
+# mid-training, the language model's carried state and its export). The
+# other pipeline tests (learning curves, checkpoints, plots) test the shared
+# code once, on TensorFlow, to keep `make test` under 30 minutes.
+JAX_TESTS = tests/layers tests/models tests/test_decoding.py tests/test_contract.py \
+	tests/pipelines/test_pretrained.py tests/pipelines/test_language.py
+
 test: lint
 	$(BIN)/pytest
-	@echo "== layers and builders again, with Keras on JAX (backend-neutral code)"
-	KERAS_BACKEND=jax $(BIN)/pytest tests/layers tests/models
+	@echo "== again with Keras on JAX: layers, builders, decoding, every task's contract"
+	KERAS_BACKEND=jax $(BIN)/pytest $(JAX_TESTS)
 
 notebooks: venv
 	SEQKERAS_QUICK=1 $(BIN)/pytest tests/test_notebooks.py

@@ -108,9 +108,12 @@ class PretrainedEmbeddings:
             f"{self.embeddings_training}"
         )
         if self.embeddings_training != "fine-tuned":
-            # The optimizer knows the embedding from the start, so that it
-            # can train it after the frozen epochs.
-            self.model.optimizer.build(self.model.trainable_variables)
+            if keras.backend.backend() != "jax":
+                # The optimizer knows the embedding from the start, so that
+                # it can train it after the frozen epochs. (On JAX an
+                # optimizer updates exactly the variables it was built
+                # with: `_Unfreeze` builds it again instead.)
+                self.model.optimizer.build(self.model.trainable_variables)
             layer.trainable = False
 
     def _embedding_callbacks(self):
@@ -144,5 +147,27 @@ class _Unfreeze(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch >= self.epoch and not self.layer.trainable:
             self.layer.trainable = True
+            if keras.backend.backend() == "jax":
+                _rebuild_optimizer(self.model)
             # The training step was traced with the layer frozen.
             self.model.make_train_function(force=True)
+
+
+def _rebuild_optimizer(model):
+    """Gives `model` a new optimizer of the same configuration, built for its
+    trainable variables now, carrying over the step count and the slots
+    (moments) of the variables the old one trained.
+
+    The JAX trainer passes the optimizer exactly the variables it was built
+    with, so a layer that becomes trainable needs an optimizer built again;
+    TensorFlow's optimizer takes any subset of them, so there it is built
+    once with the layer included.
+    """
+    old = model.optimizer
+    new = type(old).from_config(old.get_config())
+    new.build(model.trainable_variables)
+    values = {v.name: v for v in old.variables}
+    for variable in new.variables:
+        if variable.name in values:  # slots are named after their variable
+            variable.assign(values[variable.name])
+    model.optimizer = new
