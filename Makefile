@@ -70,12 +70,14 @@ format: venv
 # the backend-neutral model code (layers, builders, decoding), the contract
 # test (every task trains from the command line, evaluates, predicts, saves
 # and exports a SavedModel answered in a fresh process, all on JAX), and the
-# pipeline paths that JAX takes differently (pretrained embeddings unfrozen
-# mid-training, the language model's carried state and its export). The
+# paths that JAX takes differently (pretrained embeddings unfrozen
+# mid-training, the language model's carried state and its export, the
+# gradient-norm monitor, input gradients). The
 # other pipeline tests (learning curves, checkpoints, plots) test the shared
 # code once, on TensorFlow, to keep `make test` under 30 minutes.
 JAX_TESTS = tests/layers tests/models tests/test_decoding.py tests/test_contract.py \
-	tests/pipelines/test_pretrained.py tests/pipelines/test_language.py
+	tests/pipelines/test_pretrained.py tests/pipelines/test_language.py \
+	tests/test_callbacks.py tests/test_gradients.py
 
 test: lint
 	$(BIN)/pytest

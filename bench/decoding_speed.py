@@ -4,8 +4,9 @@ The same translator (spa-eng sizes: GRU 256 units with additive attention,
 16,000 target words) and the same source sentences (batch 1 and 64) are
 decoded greedily for `--steps` words in three ways:
 
-- `seqkeras.decoding.greedy_search` inside one `tf.function` (the way
-  `TranslationPipeline.translate` and the SavedModel run it);
+- `seqkeras.decoding.greedy_search` compiled whole: inside one
+  `tf.function` on TensorFlow, under `jax.jit` on JAX (the way
+  `TranslationPipeline.translate` runs it on each backend);
 - `predict_loop`: the plain Python loop of the Keras examples (the
   character-level sequence-to-sequence one, for instance): an encoder model
   and a one-step decoder model, functional models built from the same
@@ -19,7 +20,8 @@ The untrained model never produces `[END]` early, so both run all steps and
 generate exactly `batch x steps` tokens. Target: at least 10x more tokens
 per second for the graph at batch 64 than for the plain Python loop.
 
-    python bench/decoding_speed.py
+    python bench/decoding_speed.py                    # TensorFlow
+    KERAS_BACKEND=jax python bench/decoding_speed.py  # JAX: decoding_speed_jax
 """
 
 import argparse
@@ -38,7 +40,7 @@ START, END = 2, 3
 
 def no_end(logits):
     """END is never chosen, so every sentence runs all steps."""
-    return logits - 1e9 * tf.one_hot(END, logits.shape[-1])
+    return logits - 1e9 * keras.ops.one_hot(END, logits.shape[-1])
 
 
 def eager_loop(model, source, steps):
@@ -51,6 +53,28 @@ def eager_loop(model, source, steps):
         tokens = np.asarray(no_end(logits)).argmax(-1).astype("int32")
         generated.append(tokens)
     return np.stack(generated, axis=1)
+
+
+def compiled(model, decode):
+    """`decode` compiled whole, as the pipelines run it: one `tf.function`
+    on TensorFlow; on JAX `jax.jit` with the weights passed in (as
+    `seqkeras.pipelines.stages` does). Returns NumPy tokens."""
+    if keras.backend.backend() == "tensorflow":
+        function = tf.function(
+            decode, input_signature=[tf.TensorSpec([None, None], tf.int32)]
+        )
+        return lambda source: function(source).numpy()
+    import jax
+
+    variables = model.variables
+
+    def stateless(values, source):
+        mapping = list(zip(variables, values, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            return decode(source)
+
+    function = jax.jit(stateless)
+    return lambda source: np.asarray(function([v.value for v in variables], source))
 
 
 def inference_models(model):
@@ -104,19 +128,22 @@ def main():
 
     models = inference_models(model)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
-    def graph_decoder(source):
+    def decode(source):
         state = model.initial_decoder_state(source)
-        start = tf.fill(tf.shape(source)[:1], START)
+        start = keras.ops.full(keras.ops.shape(source)[:1], START, "int32")
         return decoding.greedy_search(
             no_end_step, start, state, end_id=END, max_length=args.steps
         ).tokens
 
+    graph_decoder = compiled(model, decode)
+
+    backend = keras.backend.backend()
     figures = {"steps": args.steps, "model": "GRU 256, additive attention"}
+    figures["backend"] = backend
     for batch in (1, 64):
         source = rng.integers(4, 12000, size=(batch, 12)).astype("int32")
         runs = {
-            "graph": lambda s=source: graph_decoder(s).numpy(),
+            "graph": lambda s=source: graph_decoder(s),
             "predict_loop": lambda s=source: predict_loop(models, s, args.steps),
             "eager_loop": lambda s=source: eager_loop(model, s, args.steps),
         }
@@ -147,7 +174,9 @@ def main():
         target="graph >= 10x the plain Python (predict) loop at batch 64",
         met=speedup >= 10,
     )
-    record("decoding_speed", figures)
+    record(
+        "decoding_speed" + ("" if backend == "tensorflow" else f"_{backend}"), figures
+    )
 
 
 if __name__ == "__main__":

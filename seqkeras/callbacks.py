@@ -7,9 +7,11 @@ it stops being a finite number, with a message that says what to do.
 
 Keras hands callbacks the loss but not the gradients, so the monitor wraps
 the optimizer's `apply` for the duration of `fit` and measures the gradients
-as they pass. That happens inside TensorFlow's compiled train step, so the
-monitor needs the TensorFlow backend (the JAX trainer applies gradients
-statelessly, out of a callback's reach).
+as they pass, into a variable of the optimizer's own. On TensorFlow the
+compiled step assigns it; on JAX the optimizer's variables are part of the
+state the trainer passes from step to step (`stateless_apply` runs the same
+`apply`), and the monitor reads the norm from there after each step
+(`jax_state_sync`, which copies references, not arrays).
 """
 
 import math
@@ -56,17 +58,25 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self.stop_reason = None
         self._writer = None
         self._epoch = 0
+        self._norm = self._optimizer = None
 
     def on_train_begin(self, logs=None):
-        if keras.backend.backend() != "tensorflow":
+        if keras.backend.backend() not in ("tensorflow", "jax"):
             raise InvalidArgumentError(
-                "GradientNormMonitor needs the TensorFlow backend, this is "
-                f"{keras.backend.backend()!r}: set KERAS_BACKEND=tensorflow."
+                "GradientNormMonitor runs on the TensorFlow and JAX backends, this "
+                f"is {keras.backend.backend()!r}: set KERAS_BACKEND=jax or tensorflow."
             )
-        import tensorflow as tf
-
         optimizer = self.model.optimizer
-        self._norm = tf.Variable(0.0, trainable=False, name="gradient_norm")
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            self._norm = tf.Variable(0.0, trainable=False, name="gradient_norm")
+        elif self._norm is None or self._optimizer is not optimizer:
+            # On JAX a variable of the optimizer's, made once per optimizer:
+            # the trainer passes every variable of the optimizer from step
+            # to step (a saved optimizer then holds it too).
+            self._norm = optimizer.add_variable((), name="gradient_norm")
+            self._optimizer = optimizer
         self._original_apply = optimizer.apply
 
         def apply(grads, trainable_variables=None):
@@ -79,12 +89,16 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self.model.make_train_function(force=True)
         self.stop_reason = None
         if self.log_dir is not None:
+            import tensorflow as tf
+
             self._writer = tf.summary.create_file_writer(self.log_dir)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        if keras.backend.backend() == "jax":
+            self.model.jax_state_sync()  # the step's variables, back on the model
         norm = float(ops.convert_to_numpy(self._norm))
         self.norms.append(norm)
         if self._writer is not None:

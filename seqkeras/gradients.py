@@ -8,8 +8,9 @@ SimpleRNN, slowly for an LSTM or GRU whose gates let the state pass through
 unchanged. This is what decides whether a model can learn that a word 50
 steps back matters.
 
-It uses `tf.GradientTape`, so it needs the TensorFlow backend (the builders
-themselves do not).
+Keras has no backend-neutral gradient of a loss with respect to the inputs,
+so there is one path per backend: `tf.GradientTape` on TensorFlow,
+`jax.grad` of the model's `stateless_call` on JAX.
 """
 
 import numpy as np
@@ -42,8 +43,6 @@ def input_gradient_norms(model, x, y, loss=None):
     >>> norms.shape, bool(norms[-1] > norms[0])
     ((30,), True)
     """
-    import tensorflow as tf
-
     x = np.asarray(x, "float32")
     if x.ndim != 3:
         raise InvalidInputError(
@@ -59,9 +58,38 @@ def input_gradient_norms(model, x, y, loss=None):
         import keras
 
         loss = keras.losses.get(loss)
+    gradient = _input_gradient(model, loss, x, y)  # (batch, time, features)
+    return np.linalg.norm(gradient, axis=-1).mean(axis=0)
+
+
+def _input_gradient(model, loss, x, y):
+    """dLoss/dx as a NumPy array, on the backend Keras runs."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+
+        def value(inputs):
+            outputs, _ = model.stateless_call(
+                trainable, non_trainable, inputs, training=False
+            )
+            # A loss per example sums, as a TensorFlow tape's gradient does.
+            return keras.ops.sum(loss(y, outputs))
+
+        return np.asarray(jax.grad(value)(x))
+    if backend != "tensorflow":
+        raise InvalidInputError(
+            f"input_gradient_norms runs on TensorFlow and JAX, not {backend!r}: "
+            "set KERAS_BACKEND=tensorflow or jax."
+        )
+    import tensorflow as tf
+
     x = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
         value = loss(y, model(x, training=False))
-    gradient = tape.gradient(value, x).numpy()  # (batch, time, features)
-    return np.linalg.norm(gradient, axis=-1).mean(axis=0)
+    return tape.gradient(value, x).numpy()

@@ -57,6 +57,8 @@ from seqkeras.pipelines.training import Checkpoints
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
 TRAINING_BATCH_SIZE = 32
+# On JAX, training batches are padded to a multiple of this many steps.
+JAX_LENGTH_MULTIPLE = 8
 INFERENCE_BATCH_SIZE = 256
 
 
@@ -126,9 +128,6 @@ class Pipeline:
     presets = {}  # architecture name -> builder arguments
     builder = None  # the model builder the architectures configure
     monitor = ("val_loss", "min")
-    # Backend -> `jit_compile` of `fit` when it is not given ("auto":
-    # Keras' choice, XLA on JAX and not on a CPU with TensorFlow).
-    jit_compile_default = {}
     export_signature = "serve"
     export_output = None
     # Constructor arguments of earlier versions -> their current names, so
@@ -171,6 +170,9 @@ class Pipeline:
     def _fit_callbacks(self, validation):
         """Callbacks the task adds to `fit`, run before all others."""
         return []
+
+    def _check_jit_compile(self, jit_compile):
+        """Refuses a `jit_compile` the task's model cannot take."""
 
     def _initialise_model(self, train):
         """Sets a newly built model's starting weights where they do not come
@@ -292,9 +294,10 @@ class Pipeline:
             callbacks: more Keras callbacks.
             verbose: Keras' verbosity ("auto" shows a progress bar).
             jit_compile: compile the whole training step with XLA (True),
-                or not (False); None takes the pipeline's `jit_compile`
-                default, the faster setting on a CPU for the backend (see
-                BENCHMARKS.md). On JAX, False runs the steps op by op.
+                or not (False); None takes Keras' choice, XLA on JAX and on
+                TensorFlow only with a GPU or TPU, which was the faster
+                setting for every task on a CPU (BENCHMARKS.md, "Keras on
+                JAX"). On JAX, False runs the steps op by op.
 
         Returns:
             The history: a dict of per-epoch lists (`loss`, `accuracy`, ...).
@@ -343,13 +346,10 @@ class Pipeline:
         return self.history
 
     def _set_jit_compile(self, jit_compile):
-        """Sets the model's `jit_compile` (None: the pipeline's default, for
-        this backend); Keras makes its step functions again on a change."""
-        if jit_compile is None:
-            jit_compile = self.jit_compile_default.get(keras.backend.backend(), "auto")
-        if jit_compile == "auto":
-            jit_compile = auto_jit_compile()
-        jit_compile = bool(jit_compile)
+        """Sets the model's `jit_compile` (None: Keras' "auto"); Keras makes
+        its step functions again on a change."""
+        jit_compile = auto_jit_compile() if jit_compile is None else bool(jit_compile)
+        self._check_jit_compile(jit_compile)
         compiled = getattr(self.model, "compiled", False)
         if compiled and self.model.jit_compile != jit_compile:
             self.model.jit_compile = jit_compile
@@ -411,6 +411,11 @@ class Pipeline:
         from seqkeras.pipelines.batching import sequence_dataset
 
         bucketing = training and getattr(self, "bucketing", False)
+        # On JAX a training step is compiled for each batch shape: lengths
+        # rounded up to a multiple of 8 leave a few shapes instead of one per
+        # sentence length (the mask hides the extra padding). TensorFlow
+        # traces its step once for any shape.
+        multiple = JAX_LENGTH_MULTIPLE if keras.backend.backend() == "jax" else 1
         return sequence_dataset(
             ids,
             labels,
@@ -418,6 +423,7 @@ class Pipeline:
             shuffle=training,
             bucketing=bucketing,
             seed=self.seed,
+            length_multiple=multiple,
             **kw,
         )
 

@@ -40,6 +40,7 @@ def sequence_dataset(
     pool_batches=32,
     seed=None,
     label_padding=0,
+    length_multiple=1,
 ):
     """A `tf.data.Dataset` of padded `(ids, labels)` batches (or ids only).
 
@@ -60,6 +61,9 @@ def sequence_dataset(
             sorted by length together.
         seed: shuffle seed.
         label_padding: what pads per-token labels (-1 marks "no label").
+        length_multiple: pad each batch's time axis further, to a multiple
+            of this. A backend that compiles a step per input shape (JAX)
+            then compiles a few steps rather than one per sentence length.
 
     Returns:
         Batches padded with id 0 to their longest sequence: `(batch, time)`
@@ -124,6 +128,10 @@ def sequence_dataset(
         dataset = dataset.padded_batch(batch_size, padding_values=(pads, label_pad))
     else:
         dataset = dataset.padded_batch(batch_size)
+    if length_multiple > 1:
+        dataset = dataset.map(
+            lambda *batch: _round_up(batch, length_multiple, label_padding, per_token)
+        )
     if bucketing:
         # Sorted pools give batches from short to long; mix them again.
         dataset = dataset.shuffle(
@@ -140,3 +148,22 @@ def sequence_dataset(
 def _sort_by_length(pool):
     order = tf.argsort(pool["end"] - pool["start"], stable=True)
     return {key: tf.gather(column, order) for key, column in pool.items()}
+
+
+def _pad_time(tensor, multiple, value):
+    """`tensor` `(batch, time, ...)` padded with `value` to a time length
+    that is a multiple of `multiple`."""
+    extra = tf.math.floormod(-tf.shape(tensor)[1], multiple)
+    paddings = [[0, 0], [0, extra]] + [[0, 0]] * (tensor.shape.rank - 2)
+    return tf.pad(tensor, paddings, constant_values=tf.cast(value, tensor.dtype))
+
+
+def _round_up(batch, multiple, label_padding, per_token):
+    """A batch `(x,)` or `(x, labels)` with every time axis rounded up."""
+    x = tf.nest.map_structure(lambda t: _pad_time(t, multiple, 0), batch[0])
+    if len(batch) == 1:
+        return x
+    labels = batch[1]
+    if per_token:
+        labels = _pad_time(labels, multiple, label_padding)
+    return x, labels

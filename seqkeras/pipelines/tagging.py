@@ -11,7 +11,11 @@ from seqkeras._validation import (
     positive_int_or_none,
 )
 from seqkeras.datasets.tagging import TaggedSentences
-from seqkeras.errors import InvalidInputError, InvalidTagSequenceError
+from seqkeras.errors import (
+    InvalidArgumentError,
+    InvalidInputError,
+    InvalidTagSequenceError,
+)
 from seqkeras.metrics import entity_scores, token_accuracy
 from seqkeras.models.tagging import PRESETS, build_sequence_tagger, decode_tags
 from seqkeras.pipelines.base import Pipeline, as_data
@@ -214,6 +218,16 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     def _adapt(self, train):
         self._adapt_encoder(self.encoder, self._tagged(train).tokens)
+
+    def _check_jit_compile(self, jit_compile):
+        crf = {**PRESETS[self.architecture], **self.model_kwargs}.get("crf")
+        if jit_compile and crf and keras.backend.backend() == "tensorflow":
+            raise InvalidArgumentError(
+                "TensorFlow's XLA cannot compile the CRF's training step (the "
+                "gradient of its loop over the words has no fixed length): train "
+                "without jit_compile (--jit-compile), or with Keras on JAX, whose "
+                "XLA compiles it."
+            )
 
     def _build_model(self):
         self.model_kwargs.update(

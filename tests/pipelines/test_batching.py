@@ -118,3 +118,22 @@ def test_named_inputs_of_different_lengths_pad_separately_and_stay_paired():
         tuple(s): tuple(t)
         for s, t in zip(source.to_list(), target.to_list(), strict=True)
     }
+
+
+def test_lengths_rounded_up_to_a_multiple_for_compiled_backends():
+    ids, rows = ragged([3, 1, 9, 2, 5])
+    tags = tf.ragged.constant([[7] * n for n in (3, 1, 9, 2, 5)], dtype=tf.int32)
+    batches = list(
+        sequence_dataset(ids, tags, batch_size=2, length_multiple=4, label_padding=-1)
+    )
+    assert [b[0].shape.as_list() for b in batches] == [[2, 4], [2, 12], [1, 8]]
+    assert batches[0][0].numpy().tolist() == [rows[0] + [0], rows[1] + [0, 0, 0]]
+    assert batches[0][1].numpy().tolist() == [[7, 7, 7, -1], [7, -1, -1, -1]]
+    chars = tf.RaggedTensor.from_row_lengths(
+        tf.ones([20, 2], tf.int32), [3, 1, 9, 2, 5]
+    )  # (examples, None, 2)
+    named = {"words": ids, "chars": chars}
+    (first, *_) = list(sequence_dataset(named, batch_size=2, length_multiple=4))
+    assert first["words"].shape == (2, 4) and first["chars"].shape == (2, 4, 2)
+    (one,) = list(sequence_dataset(ids, np.arange(5), batch_size=8, length_multiple=4))
+    assert one[0].shape == (5, 12) and one[1].numpy().tolist() == [0, 1, 2, 3, 4]

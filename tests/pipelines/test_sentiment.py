@@ -238,3 +238,16 @@ def test_tuple_data_and_config_are_json(tmp_path):
     assert json.loads(json.dumps(pipeline.get_config()))["dropout"] == 0.1
     assert pipeline.predict_labels(["good film"])[0] in ("bad", "good")
     assert isinstance(LabelledTexts(["a"], [0]), LabelledTexts)
+
+
+def test_jit_compile_compiles_the_training_step_with_xla(sample_data):
+    """`fit(jit_compile=...)` sets the model's step compilation; None is
+    Keras' own choice (XLA on JAX, not on a CPU with TensorFlow)."""
+    data = sample_data.subset(train=64, test=8)
+    pipeline = SentimentPipeline(data.label_names, "gru", units=4, embedding_dim=4)
+    pipeline.fit(data.train, epochs=1, verbose=0)
+    assert pipeline.model.jit_compile is (keras.backend.backend() == "jax")
+    pipeline.fit(data.train, epochs=2, verbose=0, jit_compile=True)
+    assert pipeline.model.jit_compile is True
+    assert len(pipeline.history["loss"]) == 3  # the history goes on
+    assert pipeline.predict(data.test.texts[0]).shape == (2,)

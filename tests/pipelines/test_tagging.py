@@ -205,3 +205,24 @@ def test_crf_is_constrained_by_the_scheme_unless_asked_not_to(trained_crf, toy):
                            constrain_crf=False, units=4)  # fmt: skip
     free.fit(toy[0].subset(50), epochs=1, verbose=0)
     assert free.model.get_layer("crf").allowed is None
+
+
+def test_jit_compile_of_a_crf_step(toy):
+    """XLA compiles the CRF's training step on JAX; TensorFlow's XLA cannot
+    (the gradient of its loop over time has no fixed length), which `fit`
+    says before it starts."""
+    import keras
+
+    train, _ = toy
+    pipeline = TaggingPipeline(
+        TAGS, architecture="bilstm-crf", units=4, embedding_dim=4
+    )
+    if keras.backend.backend() == "tensorflow":
+        with pytest.raises(InvalidArgumentError, match="XLA cannot compile the CRF"):
+            pipeline.fit(train.subset(64), epochs=1, jit_compile=True, verbose=0)
+        pipeline.fit(train.subset(64), epochs=1, jit_compile=False, verbose=0)
+        assert pipeline.model.jit_compile is False
+    else:
+        pipeline.fit(train.subset(64), epochs=1, jit_compile=True, verbose=0)
+        assert pipeline.model.jit_compile is True
+    assert pipeline.predict("Paris")["tags"][0] in TAGS
