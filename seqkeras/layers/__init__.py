@@ -16,6 +16,12 @@ from seqkeras.layers.crf import (
     crf_sequence_score,
 )
 from seqkeras.layers.forecasting import BASELINES, Autoregressive, BaselineForecast
+from seqkeras.layers.stateful import (
+    StatefulGRU,
+    StatefulLSTM,
+    StatefulRNN,
+    StatefulSimpleRNN,
+)
 from seqkeras.layers.words import (
     CharacterEncoder,
     OneHot,
@@ -36,6 +42,10 @@ __all__ = [
     "PeepholeLSTMCell",
     "SequenceAttention",
     "SimplifiedGRUCell",
+    "StatefulGRU",
+    "StatefulLSTM",
+    "StatefulRNN",
+    "StatefulSimpleRNN",
     "WordDropout",
     "crf_decode",
     "crf_log_likelihood",

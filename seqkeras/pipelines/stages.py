@@ -207,8 +207,9 @@ class Staged:
         as an endpoint: the three stages in one graph.
 
         On TensorFlow this is `graph()`. On JAX the core is converted for
-        TensorFlow by a second `ExportArchive` (Keras' `jax2tf` path), whose
-        copies of the weights `archive` then tracks.
+        TensorFlow by a second `ExportArchive` (Keras' `jax2tf` path), one
+        per `archive`, shared by its endpoints, whose copies of the weights
+        `archive` then tracks (once, however many endpoints read them).
         """
         name = backend()
         if name == "tensorflow":
@@ -219,19 +220,32 @@ class Staged:
                 "supported: train or load it with KERAS_BACKEND=jax or "
                 "tensorflow to export it."
             )
-        converter = keras.export.ExportArchive()
+        converter, weights = _converter_of(archive)
         for layer in self.layers:
-            converter.track(layer)
+            if id(layer) not in converter.tracked_layers:
+                converter.track(layer)
+                converter.tracked_layers.add(id(layer))
         signature = list(self.core_signature())
         # Serving never differentiates, and a search's while loop cannot be.
         options = {
             "with_gradient": False,
             "polymorphic_shapes": _polymorphic_shapes(signature, self.core_shapes),
         }
+        name = f"core_{id(self)}"
         converted = converter.add_endpoint(
-            "core", self.core, signature, jax2tf_kwargs=options
+            name, self.core, signature, jax2tf_kwargs=options
         )
-        weights = tf.Module()
         weights.variables_of_core = list(converter.variables)
-        archive.track(weights)
         return self._joined(converted)
+
+
+def _converter_of(archive):
+    """The `ExportArchive` that converts the cores of `archive`'s endpoints,
+    and the `tf.Module` through which `archive` tracks its weights."""
+    if not hasattr(archive, "seqkeras_converter"):
+        converter = keras.export.ExportArchive()
+        converter.tracked_layers = set()
+        weights = tf.Module()
+        archive.track(weights)
+        archive.seqkeras_converter = (converter, weights)
+    return archive.seqkeras_converter
