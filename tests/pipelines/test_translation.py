@@ -40,7 +40,8 @@ def test_batches_are_shifted_for_teacher_forcing():
     )
     pipeline._adapt(pairs)
     (inputs, labels), *_ = pipeline._dataset(pairs, batch_size=2, training=False)[0]
-    source = pipeline.source_encoder.vocabulary.decode(inputs["source"][0].numpy())
+    ids = inputs["source"][0].numpy()  # padded further on JAX: a multiple of 8
+    source = pipeline.source_encoder.vocabulary.decode(ids[ids > 0])
     assert source == ["¿", "tienes", "una", "mascota", "?"]
     target_in = inputs["target_in"].numpy()
     labels = labels.numpy()
