@@ -64,17 +64,10 @@ def compiled(model, decode):
             decode, input_signature=[tf.TensorSpec([None, None], tf.int32)]
         )
         return lambda source: function(source).numpy()
-    import jax
+    from seqkeras.pipelines.stages import jit_on_weights
 
-    variables = model.variables
-
-    def stateless(values, source):
-        mapping = list(zip(variables, values, strict=True))
-        with keras.StatelessScope(state_mapping=mapping):
-            return decode(source)
-
-    function = jax.jit(stateless)
-    return lambda source: np.asarray(function([v.value for v in variables], source))
+    function = jit_on_weights(decode, [model])
+    return lambda source: np.asarray(function(source))
 
 
 def inference_models(model):

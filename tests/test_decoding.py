@@ -408,18 +408,20 @@ def test_beam_search_scores_are_at_least_greedy():
 
 # === Graphs and exports ===
 
+# The searches compiled whole (a tf.function, jax.jit), with their options.
+COMPILED_SEARCHES = {
+    "greedy": dict(),
+    "sample": dict(temperature=0.8, top_k=4, seed=5),
+    "beam": dict(beam_width=3),
+}
+
 
 @pytest.mark.tensorflow_only
 def test_searches_run_in_a_tf_function_with_unknown_batch():
     table = random_table(9, seed=7)
     step_fn = table_step(table)
     spec = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32)]
-    searches = {
-        "greedy": dict(),
-        "sample": dict(temperature=0.8, top_k=4, seed=5),
-        "beam": dict(beam_width=3),
-    }
-    for method, options in searches.items():
+    for method, options in COMPILED_SEARCHES.items():
 
         @tf.function(input_signature=spec)
         def generate(start_tokens, max_length, method=method, options=options):
@@ -463,13 +465,8 @@ def test_searches_compile_with_jax_jit():
 
     table = random_table(9, seed=7)
     step_fn = table_step(table)
-    searches = {
-        "greedy": dict(),
-        "sample": dict(temperature=0.8, top_k=4, seed=5),
-        "beam": dict(beam_width=3),
-    }
     starts = np.array([1, 3, 4], "int32")
-    for method, options in searches.items():
+    for method, options in COMPILED_SEARCHES.items():
 
         def generate(start_tokens, method=method, options=options):
             return decode(

@@ -55,6 +55,23 @@ def _variables(layers):
     return variables
 
 
+def jit_on_weights(function, layers):
+    """`function` compiled by `jax.jit`, reading the current weights of
+    `layers` at every call (they are passed in, not baked in as constants,
+    so further training shows at once)."""
+    import jax
+
+    variables = _variables(layers)
+
+    def stateless(values, *args):
+        mapping = list(zip(variables, values, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            return function(*args)
+
+    compiled = jax.jit(stateless)
+    return lambda *args: compiled([v.value for v in variables], *args)
+
+
 def _polymorphic_shapes(specs, given):
     """`jax2tf` shapes of `specs` (a list of structures of `TensorSpec`s):
     those `given` (a list like `specs`, None entries allowed), Keras' guess
@@ -174,19 +191,13 @@ class Staged:
         by `jax.jit` on JAX, with the weights passed in at every call."""
         if backend() != "jax":
             return lambda args: self.core(*args)
-        import jax
 
-        variables = _variables(self.layers)
-        core = self.core
-
-        def stateless(values, args):
+        def core(*args):
             self._core_traces += 1  # runs only when jax.jit traces
-            mapping = list(zip(variables, values, strict=True))
-            with keras.StatelessScope(state_mapping=mapping):
-                return core(*args)
+            return self.core(*args)
 
-        compiled = jax.jit(stateless)
-        return lambda args: compiled([v.value for v in variables], args)
+        compiled = jit_on_weights(core, self.layers)
+        return lambda args: compiled(*args)
 
     # === Export ===
 
