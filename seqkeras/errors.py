@@ -42,3 +42,12 @@ class CheckpointMismatchError(SeqkerasError, ValueError):
 
 class InvalidTagSequenceError(InvalidInputError):
     """A tag sequence breaks the rules of its tag scheme (IOB1, IOB2, IOBES)."""
+
+
+class FolderLockedError(SeqkerasError, OSError):
+    """A run folder is held by another process (see `seqkeras.locking`)."""
+
+
+class DistributedError(SeqkerasError, RuntimeError):
+    """Training across devices or processes cannot go on as set up (a
+    process left, a batch size the devices cannot share)."""

@@ -18,6 +18,7 @@ import pathlib
 import keras
 
 from seqkeras.errors import CheckpointMismatchError
+from seqkeras.locking import FolderLock
 
 
 class Checkpoints:
@@ -28,15 +29,37 @@ class Checkpoints:
             best weights are then kept in memory).
         monitor: `(metric, "min" | "max")`, what picks the best epoch.
         fingerprint: what a checkpoint must agree with to be resumed.
+        lock: hold the folder (`seqkeras.locking.FolderLock`) until
+            `release`, so that no other run writes there meanwhile; a second
+            `fit` into a folder in use is refused.
     """
 
-    def __init__(self, directory, monitor, fingerprint):
+    def __init__(self, directory, monitor, fingerprint, *, lock=True):
         self.directory = None if directory is None else pathlib.Path(directory)
         self.monitor = monitor
         self.best_path = self.history_path = None
+        self._lock = None
         if self.directory is not None:
-            self._claim(fingerprint)
+            if lock:
+                self._lock = FolderLock(self.directory).acquire()
+            try:
+                self._claim(fingerprint)
+            except BaseException:
+                self.release()
+                raise
             self.history_path = self.directory / "history.csv"
+
+    def release(self):
+        """Lets another run write into the folder."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()
 
     def _claim(self, fingerprint):
         """Refuses to resume a checkpoint written by a different set-up."""
