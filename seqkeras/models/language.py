@@ -103,8 +103,14 @@ class LanguageModelLoss(keras.losses.Loss):
 
     def __init__(self, sum_over_steps=False, name="language_model_loss", **kwargs):
         self.sum_over_steps = bool(sum_over_steps)
+        # Summed over the steps: each token's loss times the number of steps,
+        # averaged over batch and steps (not a plain "sum" divided by the
+        # batch, the same number on one device), because Keras divides a
+        # mean, not a sum, by the number of devices of a tf.distribute
+        # strategy, whose gradients are summed across them.
         kwargs.setdefault(
-            "reduction", "sum" if self.sum_over_steps else "mean_with_sample_weight"
+            "reduction",
+            "sum_over_batch_size" if self.sum_over_steps else "mean_with_sample_weight",
         )
         super().__init__(name=name, **kwargs)
 
@@ -113,8 +119,8 @@ class LanguageModelLoss(keras.losses.Loss):
             y_true, y_pred, from_logits=True
         )  # (batch, time)
         if self.sum_over_steps:
-            batch = ops.cast(ops.shape(losses)[0], losses.dtype)
-            losses = losses / batch
+            steps = ops.cast(ops.shape(losses)[1], losses.dtype)
+            losses = losses * steps
         return losses
 
     def get_config(self):
