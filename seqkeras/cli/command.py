@@ -31,7 +31,7 @@ import pathlib
 import shutil
 import sys
 
-from seqkeras.errors import InvalidArgumentError
+from seqkeras.errors import DistributedError, InvalidArgumentError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -51,10 +51,60 @@ COMMON_FILES = (
 # Arguments that say where and how a run goes, not what it trains on;
 # `metrics.json` keeps the others so that `evaluate` can load the data again.
 RUN_ARGUMENTS = ("out", "overwrite", "quick", "handler", "command", "task", "epochs")
+RUN_ARGUMENTS += ("devices", "coordinator", "num_processes", "process_id")
+RUN_ARGUMENTS += ("heartbeat_timeout",)
 
 
 # The Keras backends `train --backend` takes.
 BACKENDS = ("tensorflow", "jax")
+
+
+def add_device_arguments(parser):
+    """`train`'s options for several devices and processes (read before the
+    backend starts, see `seqkeras.cli.start_devices`)."""
+    group = parser.add_argument_group(
+        "several devices or machines (see README, Training on several devices or "
+        "machines)"
+    )
+    group.add_argument(
+        "--devices",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train on N devices of this machine, each on an equal share of every "
+        "batch: its GPUs, or its processor split into N where there are none "
+        "(default 1)",
+    )
+    group.add_argument(
+        "--coordinator",
+        default=None,
+        metavar="HOST:PORT",
+        help="with several processes (JAX): the address of process 0, which "
+        "listens there (default: $SEQKERAS_COORDINATOR)",
+    )
+    group.add_argument(
+        "--num-processes",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="how many processes train together (default: $SEQKERAS_NUM_PROCESSES)",
+    )
+    group.add_argument(
+        "--process-id",
+        type=int,
+        default=None,
+        metavar="I",
+        help="this process's number, 0 to N-1; process 0 writes the run "
+        "(default: $SEQKERAS_PROCESS_ID)",
+    )
+    group.add_argument(
+        "--heartbeat-timeout",
+        type=positive_int,
+        default=100,
+        metavar="SECONDS",
+        help="a process silent this long is taken for dead and the run stops "
+        "(default 100)",
+    )
 
 
 def keras_backend():
@@ -307,6 +357,7 @@ class TaskCommand:
             help="compile the whole training step with XLA (default: the "
             "faster setting on a CPU for the backend, see BENCHMARKS.md)",
         )
+        add_device_arguments(parser)
         if self.averages:
             parser.add_argument(
                 "--seeds",
@@ -322,8 +373,28 @@ class TaskCommand:
         return args.epochs or (1 if args.quick else self.default_epochs)
 
     def train(self, args):
-        """`seqkeras train TASK ...`: returns the exit status."""
-        self.prepare_out(args)
+        """`seqkeras train TASK ...`: returns the exit status. The run folder
+        is locked while it trains (`seqkeras.locking`); with several
+        processes, process 0 holds it and writes the run."""
+        from seqkeras import distribute
+        from seqkeras.locking import FolderLock, describe
+
+        if not distribute.is_writer():
+            return self.train_run(args)
+        with FolderLock(args.out) as lock:
+            if lock.stale:
+                print(
+                    f"cleared the lock of a run that ended without releasing it: "
+                    f"{describe(lock.stale)}"
+                )
+            return self.train_run(args)
+
+    def train_run(self, args):
+        from seqkeras import distribute
+
+        writer = distribute.is_writer()
+        if writer:
+            self.prepare_out(args)
         data = self.load_data(args)
         applied = self.apply_settings(args)
         if args.quick:
@@ -341,6 +412,13 @@ class TaskCommand:
             if interrupted:
                 return interrupted
             members.append(pipeline)
+        if not writer:
+            print(
+                f"process {distribute.process_index()} of "
+                f"{distribute.process_count()}: trained; process 0 evaluates and "
+                "writes the run"
+            )
+            return 0
         if len(members) > 1:
             pipeline = self.pipeline_class.average(members)
             pipeline.history = members[0].history
@@ -411,10 +489,13 @@ class TaskCommand:
     def fit(self, pipeline, data, args, folder=None, **kwargs):
         """Trains with checkpoints in `folder` (default `--out`); returns an
         exit status on Ctrl-C."""
+        from seqkeras import distribute
+
         folder = args.out if folder is None else folder
         checkpoints = folder / "checkpoints"
         if (checkpoints / "backup").exists():
             print(f"Resuming the interrupted run in {folder}.")
+        processes = distribute.process_count()
         try:
             pipeline.fit(
                 data.train,
@@ -424,8 +505,18 @@ class TaskCommand:
                 checkpoint_dir=checkpoints,
                 log_dir=folder / "logs",
                 jit_compile=args.jit_compile,
+                distribute="all" if processes > 1 else args.devices,
                 **kwargs,
             )
+        except Exception as error:
+            if processes > 1 and lost_peer(error):
+                raise DistributedError(
+                    f"training stopped: another process of this run failed or "
+                    f"left ({first_line(error)}). The last finished epoch is "
+                    f"saved in {checkpoints} (process 0's folder); start every "
+                    "process again with the same command to resume."
+                ) from error
+            raise
         except KeyboardInterrupt:
             print(
                 f"\nInterrupted. The last finished epoch is saved in {checkpoints}; "
@@ -452,6 +543,7 @@ class TaskCommand:
             "quick": args.quick,
             "epochs": len(pipeline.history.get("loss", [])),
             "backend": keras_backend(),
+            **device_counts(args),
             "jit_compile": bool(pipeline.model.jit_compile) if compiled else None,
             "train_seconds": round(pipeline.train_seconds, 2),
             "examples_per_second": round(pipeline.examples_per_second, 1),
@@ -485,6 +577,31 @@ class TaskCommand:
             args.validation = args.test = None
         args.quick = False
         return self.load_data(args)
+
+
+def device_counts(args):
+    """`metrics.json`'s `devices` (all processes together) and `processes`."""
+    from seqkeras import distribute
+
+    processes = distribute.process_count()
+    if processes > 1:
+        import jax
+
+        return {"devices": jax.device_count(), "processes": processes}
+    return {"devices": args.devices or 1, "processes": 1}
+
+
+def lost_peer(error):
+    """Whether `error` says that a collective lost another process (gloo's
+    "Connection reset by peer" and the like)."""
+    text = str(error).lower()
+    names = {"XlaRuntimeError", "JaxRuntimeError"}
+    return type(error).__name__ in names or "gloo" in text or "coordination" in text
+
+
+def first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
 
 
 def coverage(pipeline):

@@ -36,6 +36,7 @@ write text) and fills in the hooks marked "Task hooks", then registers
 itself with `seqkeras.pipelines.registry.register_pipeline`.
 """
 
+import contextlib
 import inspect
 import json
 import pathlib
@@ -43,6 +44,7 @@ import time
 
 import keras
 
+from seqkeras import distribute as distribute_lib
 from seqkeras._validation import (
     builder_arguments,
     positive_int,
@@ -93,6 +95,46 @@ def auto_jit_compile():
         devices = tf.config.list_physical_devices()
         return any(device.device_type != "CPU" for device in devices)
     return False
+
+
+class _OneDeviceCopy(keras.callbacks.Callback):
+    """During a distributed `fit`: brings the pipeline's one-device model
+    up to date at the end of every epoch, validates it there (Keras'
+    scores, named `val_*`, as its own validation would), and leaves it as the
+    pipeline's model until the next epoch begins, so that the task's
+    callbacks (which may call `evaluate`) read it and not the distributed
+    copy. The distribution is set aside meanwhile.
+
+    Validating on one device keeps every score exact: a distributed pass
+    would have to drop or pad the batches that do not split evenly.
+    """
+
+    def __init__(self, pipeline, one_device, replicas, validation):
+        super().__init__()
+        self.pipeline, self.one_device = pipeline, one_device
+        self.replicas, self.validation = replicas, validation
+        self._outside = contextlib.ExitStack()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._outside.close()
+        self.pipeline.model = self.model
+
+    def on_epoch_end(self, epoch, logs=None):
+        distribute_lib.copy_state(self.model, self.one_device, optimizer=False)
+        self._outside.enter_context(self.replicas.outside())
+        self.pipeline.model = self.one_device
+        if self.validation is not None:
+            scores = self.one_device.evaluate(
+                self.validation,
+                callbacks=self.pipeline._evaluation_callbacks(),
+                verbose=0,
+                return_dict=True,
+            )
+            logs.update({f"val_{name}": value for name, value in scores.items()})
+
+    def on_train_end(self, logs=None):
+        self._outside.close()
+        self.pipeline.model = self.model  # `fit` copies the end state over
 
 
 def as_data(data, data_class, pair):
@@ -171,6 +213,17 @@ class Pipeline:
         """Callbacks the task adds to `fit`, run before all others."""
         return []
 
+    def _evaluation_callbacks(self):
+        """Callbacks that an evaluation pass of the model needs (the
+        language model's state reset)."""
+        return []
+
+    def _replica_model(self, replicas):
+        """The model that trains under `replicas` (a
+        `distribute.DataParallel`), built in its scope; the pipeline's model
+        is copied into it. The same architecture by default."""
+        return self._build_model()
+
     def _check_jit_compile(self, jit_compile):
         """Refuses a `jit_compile` the task's model cannot take."""
 
@@ -187,8 +240,10 @@ class Pipeline:
         """What a checkpoint must agree with to be resumed (JSON-serialisable)."""
         return {"task": self.task, "config": self.get_config()}
 
-    def _dataset(self, data, *, batch_size, training):
-        """A `tf.data.Dataset` of `(inputs, targets)` batches; and its size."""
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        """A `tf.data.Dataset` of `(inputs, targets)` batches; and its size.
+        With `whole_batches`, every batch holds `batch_size` examples (a
+        last smaller one is left out)."""
         raise NotImplementedError
 
     def _batch_of(self, inputs):
@@ -277,6 +332,7 @@ class Pipeline:
         callbacks=(),
         verbose="auto",
         jit_compile=None,
+        distribute=None,
     ):
         """Trains the model, building preprocessing and model on first use.
 
@@ -298,23 +354,100 @@ class Pipeline:
                 TensorFlow only with a GPU or TPU, which was the faster
                 setting for every task on a CPU (BENCHMARKS.md, "Keras on
                 JAX"). On JAX, False runs the steps op by op.
+            distribute: train on several devices, each on an equal share of
+                every batch of `batch_size`: a number of devices, "all"
+                (every device of every process, after
+                `seqkeras.distribute.start_processes`), or a
+                `keras.distribution.DataParallel` (JAX) or
+                `tf.distribute.MirroredStrategy` (TensorFlow); None trains
+                on one device. See `seqkeras.distribute`.
 
         Returns:
             The history: a dict of per-epoch lists (`loss`, `accuracy`, ...).
         """
         batch_size = positive_int("batch_size", batch_size or TRAINING_BATCH_SIZE)
+        replicas = distribute_lib.resolve(distribute)
+        if replicas is not None:
+            replicas.check_batch_size(batch_size)
+            if not replicas.is_writer:
+                verbose, log_dir = 0, None  # process 0 reports and logs
         keras.utils.set_random_seed(self.seed)
         if not self._is_adapted():
             self._adapt(train)
         if self.model is None:
             self.model = self._build_model()
             self._initialise_model(train)
-        self._set_jit_compile(jit_compile)
-        train_ds, num_train = self._dataset(train, batch_size=batch_size, training=True)
+        train_ds, num_train = self._dataset(
+            train,
+            batch_size=batch_size,
+            training=True,
+            whole_batches=replicas is not None,
+        )
         val_ds = None
         if validation is not None:
             val_ds, _ = self._dataset(validation, batch_size=batch_size, training=False)
-        checkpoints = Checkpoints(checkpoint_dir, self.monitor, self._fingerprint())
+        one_device = self.model
+        if replicas is not None:
+            # The copy that trains is built in the engine's scope; the
+            # pipeline's own model follows it (`_OneDeviceCopy`).
+            with replicas.scope():
+                self.model = self._replica_model(replicas)
+                distribute_lib.copy_state(one_device, self.model)
+                distribute_lib.global_batch_statistics(self.model)
+            train_ds = replicas.batches(train_ds, batch_size)
+        self._set_jit_compile(jit_compile)
+        folder = (
+            contextlib.nullcontext(checkpoint_dir)
+            if replicas is None
+            else replicas.folder(checkpoint_dir)
+        )
+        try:
+            with folder as checkpoint_dir:
+                result = self._fit_model(
+                    train_ds,
+                    val_ds,
+                    validation,
+                    replicas=replicas,
+                    one_device=one_device,
+                    epochs=epochs,
+                    checkpoint_dir=checkpoint_dir,
+                    log_dir=log_dir,
+                    restore_best=restore_best,
+                    callbacks=callbacks,
+                    verbose=verbose,
+                )
+        except BaseException:
+            self.model = one_device  # the checkpoint holds the last epoch
+            raise
+        if replicas is not None:
+            distribute_lib.copy_state(self.model, one_device)
+            self.model = one_device
+        self.train_examples += num_train * len(result.epoch)
+        return self.history
+
+    def _fit_model(
+        self,
+        train_ds,
+        val_ds,
+        validation,
+        *,
+        replicas,
+        one_device,
+        epochs,
+        checkpoint_dir,
+        log_dir,
+        restore_best,
+        callbacks,
+        verbose,
+    ):
+        """Keras' `fit` with the checkpoint, logging and task callbacks;
+        keeps the history and, with validation, ends on the best epoch."""
+        checkpoints = Checkpoints(
+            checkpoint_dir,
+            self.monitor,
+            self._fingerprint(),
+            lock=replicas is None or replicas.is_writer,
+        )
         keep_best = val_ds is not None and restore_best
         all_callbacks = [
             *self._embedding_callbacks(),
@@ -324,26 +457,34 @@ class Pipeline:
         ]
         if log_dir is not None:
             all_callbacks.append(keras.callbacks.TensorBoard(str(log_dir)))
+        training = contextlib.nullcontext()
+        if replicas is not None:
+            # Validation runs on the one-device model, before the callbacks
+            # that read its scores (see `_OneDeviceCopy`).
+            training, first = replicas.training(self.model)
+            copy = _OneDeviceCopy(self, one_device, replicas, val_ds)
+            all_callbacks[:0] = [*first, copy]
+            val_ds = None
 
         start = time.perf_counter()
-        result = self.model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=epochs,
-            shuffle=False,  # the dataset shuffles itself
-            callbacks=all_callbacks,
-            verbose=verbose,
-        )
-        self.train_seconds += time.perf_counter() - start
-        self.train_examples += num_train * len(result.epoch)
-        checkpoints.restore_best(self.model)
-        history = checkpoints.history()
+        with checkpoints, training:
+            result = self.model.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=epochs,
+                shuffle=False,  # the dataset shuffles itself
+                callbacks=all_callbacks,
+                verbose=verbose,
+            )
+            self.train_seconds += time.perf_counter() - start
+            checkpoints.restore_best(self.model)
+            history = checkpoints.history()
         if history is not None:
             self.history = history
         else:
             for key, values in result.history.items():
                 self.history.setdefault(key, []).extend(float(v) for v in values)
-        return self.history
+        return result
 
     def _set_jit_compile(self, jit_compile):
         """Sets the model's `jit_compile` (None: Keras' "auto"); Keras makes
@@ -405,7 +546,9 @@ class Pipeline:
             texts, max_size=self.max_vocabulary_size, min_count=self.min_count
         )
 
-    def _sequence_batches(self, ids, labels=None, *, batch_size, training, **kw):
+    def _sequence_batches(
+        self, ids, labels=None, *, batch_size, training, whole_batches=False, **kw
+    ):
         """`batching.sequence_dataset` of `ids` (and `labels`): shuffled and,
         if the pipeline buckets, bucketed by length in training."""
         from seqkeras.pipelines.batching import sequence_dataset
@@ -424,6 +567,7 @@ class Pipeline:
             bucketing=bucketing,
             seed=self.seed,
             length_multiple=multiple,
+            drop_remainder=whole_batches,
             **kw,
         )
 

@@ -41,6 +41,7 @@ def sequence_dataset(
     seed=None,
     label_padding=0,
     length_multiple=1,
+    drop_remainder=False,
 ):
     """A `tf.data.Dataset` of padded `(ids, labels)` batches (or ids only).
 
@@ -64,11 +65,15 @@ def sequence_dataset(
         length_multiple: pad each batch's time axis further, to a multiple
             of this. A backend that compiles a step per input shape (JAX)
             then compiles a few steps rather than one per sentence length.
+        drop_remainder: leave out the last batch if it is smaller than
+            `batch_size` (training on several devices, which share every
+            batch equally).
 
     Returns:
         Batches padded with id 0 to their longest sequence: `(batch, time)`
         ids, and `(batch,)` labels or `(batch, time)` per-token labels;
-        `ceil(examples / batch_size)` of them.
+        `ceil(examples / batch_size)` of them (`floor` with
+        `drop_remainder`).
 
     Example:
 
@@ -125,9 +130,13 @@ def sequence_dataset(
         pads = {name: tf.constant(0, flat[name].dtype) for name in inputs}
         pads = pads if named else pads["ids"]
         label_pad = tf.constant(label_padding, flat["label"].dtype)
-        dataset = dataset.padded_batch(batch_size, padding_values=(pads, label_pad))
+        dataset = dataset.padded_batch(
+            batch_size,
+            padding_values=(pads, label_pad),
+            drop_remainder=drop_remainder,
+        )
     else:
-        dataset = dataset.padded_batch(batch_size)
+        dataset = dataset.padded_batch(batch_size, drop_remainder=drop_remainder)
     if length_multiple > 1:
         dataset = dataset.map(
             lambda *batch: _round_up(batch, length_multiple, label_padding, per_token)
@@ -137,10 +146,9 @@ def sequence_dataset(
         dataset = dataset.shuffle(
             pool_batches, seed=seed, reshuffle_each_iteration=True
         )
+        rounding = math.floor if drop_remainder else math.ceil
         dataset = dataset.apply(
-            tf.data.experimental.assert_cardinality(
-                math.ceil(num_examples / batch_size)
-            )
+            tf.data.experimental.assert_cardinality(rounding(num_examples / batch_size))
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
 

@@ -170,13 +170,17 @@ class CaptioningPipeline(EncoderPreprocessing, GenerativePipeline):
 
         return load
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
         data = self._captioned(data)
         pairs = data.pairs()
         captions = self.encoder.encode([caption for _, caption in pairs])
         index = np.array([i for i, _ in pairs], "int32")
         dataset = self._sequence_batches(
-            captions, index, batch_size=batch_size, training=training
+            captions,
+            index,
+            batch_size=batch_size,
+            training=training,
+            whole_batches=whole_batches,
         )
         load = self._image_loader(data.images)
 

@@ -212,6 +212,24 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             **self.model_kwargs,
         )
 
+    def _evaluation_callbacks(self):
+        return [_ResetStates()]
+
+    def _replica_model(self, replicas):
+        # The stateful model carries one state row per stream. JAX runs one
+        # program over the whole batch, so its copy is this model; under
+        # MirroredStrategy each device runs its own copy of the model on its
+        # share of the streams (the same rows every batch), so each copy is
+        # built for that share and carries those streams' state.
+        if keras.backend.backend() != "tensorflow":
+            return self._build_model()
+        return build_language_model(
+            len(self.vocabulary),
+            batch_size=self.batch_size // replicas.replicas,
+            seed=self.seed,
+            **self.model_kwargs,
+        )
+
     def _fit_callbacks(self, validation):
         callbacks = [_ResetStates()]
         if self.decay_after is not None:
@@ -253,7 +271,8 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             unpredicted_ids=(0, Vocabulary.start_id),
         )
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        # Training windows fill every batch (`tbptt_windows` drops the rest).
         x, y, w = self._windows(data, batch_size, training)
         dataset = tf.data.Dataset.from_tensor_slices((x, y, w)).batch(batch_size)
         return dataset.prefetch(tf.data.AUTOTUNE), int(w.sum())

@@ -117,11 +117,15 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             )
         return data
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
         data = self._labelled(data)
         ids = encode_texts(self.encoder, data.texts)
         dataset = self._sequence_batches(
-            ids, data.labels, batch_size=batch_size, training=training
+            ids,
+            data.labels,
+            batch_size=batch_size,
+            training=training,
+            whole_batches=whole_batches,
         )
         return dataset, len(data)
 

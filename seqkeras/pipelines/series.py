@@ -132,7 +132,7 @@ class WindowPipeline(Pipeline):
     def _spec(self, stride=None):
         raise NotImplementedError
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
         series = self._series(data)
         spec = self._spec(self.stride if training else 1)
         dataset = window_dataset(
@@ -142,6 +142,7 @@ class WindowPipeline(Pipeline):
             batch_size=batch_size,
             shuffle=training,
             seed=self.seed,
+            drop_remainder=whole_batches,
         )
         return dataset, spec.num_windows(len(series))
 

@@ -199,7 +199,7 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         parts = [self.encoder.encode(words[i : i + chunk]) for i in range(0, n, chunk)]
         return {key: tf.concat([p[key] for p in parts], axis=0) for key in parts[0]}
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
         data = self._tagged(data)
         tag_ids = tf.ragged.constant(
             [[self._tag_ids[tag] for tag in tags] for tags in data.tags],
@@ -211,6 +211,7 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             batch_size=batch_size,
             training=training,
             label_padding=-1,
+            whole_batches=whole_batches,
         )
         return dataset, len(data)
 

@@ -127,13 +127,15 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
         """Accepts `SentencePairs` or a `(sources, targets)` pair."""
         return as_data(data, SentencePairs, "(sources, targets)")
 
-    def _dataset(self, data, *, batch_size, training):
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
         data = self._pairs(data)
         ids = {
             "source": encode_texts(self.source_encoder, data.sources),
             "target": encode_texts(self.target_encoder, data.targets),
         }
-        dataset = self._sequence_batches(ids, batch_size=batch_size, training=training)
+        dataset = self._sequence_batches(
+            ids, batch_size=batch_size, training=training, whole_batches=whole_batches
+        )
 
         def teacher_forcing(batch):
             target = batch["target"]  # (batch, time): [START] y1 ... yn [END] 0 ...

@@ -137,7 +137,16 @@ def window_arrays(features, targets, spec):
     return features[inputs], targets[labels]
 
 
-def window_dataset(features, targets, spec, *, batch_size=32, shuffle=False, seed=0):
+def window_dataset(
+    features,
+    targets,
+    spec,
+    *,
+    batch_size=32,
+    shuffle=False,
+    seed=0,
+    drop_remainder=False,
+):
     """A `tf.data.Dataset` of `(inputs, labels)` batches of windows.
 
     The series stays in memory once; each batch gathers its windows by index,
@@ -152,6 +161,7 @@ def window_dataset(features, targets, spec, *, batch_size=32, shuffle=False, see
         batch_size: windows per batch (the last batch may be smaller).
         shuffle: shuffle the windows (training).
         seed: the shuffling seed.
+        drop_remainder: leave out a last batch smaller than `batch_size`.
 
     Returns:
         The dataset; batches are the `window_arrays` windows, in order
@@ -176,5 +186,6 @@ def window_dataset(features, targets, spec, *, batch_size=32, shuffle=False, see
     dataset = tf.data.Dataset.range(n)
     if shuffle:
         dataset = dataset.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
