@@ -170,6 +170,9 @@ class Pipeline:
     presets = {}  # architecture name -> builder arguments
     builder = None  # the model builder the architectures configure
     monitor = ("val_loss", "min")
+    # The file a task streams its data from when given one or its path (a
+    # `seqkeras.datasets.streams.TextFile`); None: lists only.
+    file_class = None
     export_signature = "serve"
     export_output = None
     # Constructor arguments of earlier versions -> their current names, so
@@ -235,6 +238,10 @@ class Pipeline:
         """Callbacks that change what trains during `fit` (see
         `pipelines.pretrained`)."""
         return []
+
+    def _file_options(self):
+        """How the task opens a path given as data (`file_class`'s options)."""
+        return {}
 
     def _fingerprint(self):
         """What a checkpoint must agree with to be resumed (JSON-serialisable)."""
@@ -337,8 +344,9 @@ class Pipeline:
         """Trains the model, building preprocessing and model on first use.
 
         Args:
-            train: the training data (the task's data type).
-            validation: validation data, or None.
+            train: the training data (the task's data type), or for the
+                tasks that stream files, such a file or its path.
+            validation: validation data (as `train`), or None.
             epochs: the total number of epochs (a resumed run does only the
                 missing ones).
             batch_size: examples per batch (default `TRAINING_BATCH_SIZE`).
@@ -366,6 +374,7 @@ class Pipeline:
             The history: a dict of per-epoch lists (`loss`, `accuracy`, ...).
         """
         batch_size = positive_int("batch_size", batch_size or TRAINING_BATCH_SIZE)
+        train, validation = self._open(train), self._open(validation)
         replicas = distribute_lib.resolve(distribute)
         if replicas is not None:
             replicas.check_batch_size(batch_size)
@@ -553,23 +562,70 @@ class Pipeline:
         if the pipeline buckets, bucketed by length in training."""
         from seqkeras.pipelines.batching import sequence_dataset
 
+        options = self._batching(training, whole_batches)
+        return sequence_dataset(ids, labels, batch_size=batch_size, **options, **kw)
+
+    def _stream_batches(
+        self, rows, stream, *, batch_size, training, whole_batches=False, **kw
+    ):
+        """`batching.row_dataset` of the encoded `rows` of a streamed file
+        (`stream`): the batches `_sequence_batches` makes of the same
+        examples given as a list, for a file that fits the shuffle buffer."""
+        from seqkeras.datasets.streams import SHUFFLE_BUFFER
+        from seqkeras.pipelines.batching import row_dataset
+
+        options = self._batching(training, whole_batches)
+        return row_dataset(
+            rows,
+            len(stream),
+            batch_size=batch_size,
+            shuffle_buffer=SHUFFLE_BUFFER,
+            **options,
+            **kw,
+        )
+
+    def _batching(self, training, whole_batches):
         bucketing = training and getattr(self, "bucketing", False)
         # On JAX a training step is compiled for each batch shape: lengths
         # rounded up to a multiple of 8 leave a few shapes instead of one per
         # sentence length (the mask hides the extra padding). TensorFlow
         # traces its step once for any shape.
         multiple = JAX_LENGTH_MULTIPLE if keras.backend.backend() == "jax" else 1
-        return sequence_dataset(
-            ids,
-            labels,
-            batch_size=batch_size,
+        return dict(
             shuffle=training,
             bucketing=bucketing,
             seed=self.seed,
             length_multiple=multiple,
             drop_remainder=whole_batches,
-            **kw,
         )
+
+    def _open(self, data):
+        """A path becomes the task's streamed file (`file_class`, see
+        `seqkeras.datasets.streams`), read once to count its lines and
+        report its bad ones; anything else passes through."""
+        if self.file_class is None:
+            return data
+        from seqkeras.datasets.streams import as_stream
+
+        if isinstance(data, str) and not pathlib.Path(data).expanduser().is_file():
+            raise InvalidInputError(
+                f"Got the text {data!r} as data, and no file has that name: pass the "
+                "data itself (see the pipeline's docstring) or the path of a file "
+                f"({self.file_class.__name__})."
+            )
+        stream = as_stream(data, self.file_class, **self._file_options())
+        if stream is None:
+            return data
+        if stream.report.bad and not stream.reported:
+            print(stream.report.summary())
+            stream.reported = True
+        return stream
+
+    def _stream(self, data):
+        """`data` if it is a streamed file, else None."""
+        if self.file_class is not None and isinstance(data, self.file_class):
+            return data
+        return None
 
     def _batches(self, items, batch_size, verbose=0):
         """Slices of `batch_size` inputs, with a progress bar if `verbose`."""

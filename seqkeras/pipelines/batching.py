@@ -103,15 +103,6 @@ def sequence_dataset(
     columns["end"] = inputs[first].row_splits[1:]
     if labels is not None and not per_token:
         columns["label"] = tf.constant(np.asarray(labels))
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        dataset = dataset.shuffle(
-            num_examples, seed=seed, reshuffle_each_iteration=True
-        )
-    if bucketing:
-        dataset = (
-            dataset.batch(batch_size * pool_batches).map(_sort_by_length).unbatch()
-        )
 
     def row(example):
         x = {
@@ -125,18 +116,139 @@ def sequence_dataset(
         label = flat["label"][start:end] if per_token else example["label"]
         return x, label
 
-    dataset = dataset.map(row, num_parallel_calls=tf.data.AUTOTUNE)
-    if labels is not None and per_token:
-        pads = {name: tf.constant(0, flat[name].dtype) for name in inputs}
-        pads = pads if named else pads["ids"]
+    pads = {name: tf.constant(0, flat[name].dtype) for name in inputs}
+    pads = pads if named else pads["ids"]
+    label_pad = None
+    if per_token:
         label_pad = tf.constant(label_padding, flat["label"].dtype)
-        dataset = dataset.padded_batch(
-            batch_size,
-            padding_values=(pads, label_pad),
-            drop_remainder=drop_remainder,
+    return _batched(
+        tf.data.Dataset.from_tensor_slices(columns),
+        num_examples,
+        to_row=row,
+        lengths=lambda pool: pool["end"] - pool["start"],
+        pads=pads,
+        label_pad=label_pad,
+        labelled=labels is not None,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        shuffle_buffer=num_examples,
+        bucketing=bucketing,
+        pool_batches=pool_batches,
+        seed=seed,
+        label_padding=label_padding,
+        length_multiple=length_multiple,
+        drop_remainder=drop_remainder,
+    )
+
+
+def row_dataset(
+    rows,
+    num_examples,
+    *,
+    labelled,
+    per_token=False,
+    batch_size=32,
+    shuffle=False,
+    shuffle_buffer=None,
+    bucketing=False,
+    pool_batches=32,
+    seed=None,
+    label_padding=0,
+    length_multiple=1,
+    drop_remainder=False,
+):
+    """`sequence_dataset`'s batches of examples that come as a dataset of
+    rows (a streamed file, see `seqkeras.datasets.streams`).
+
+    Args:
+        rows: a `tf.data.Dataset` of `ids` (a 1-D int tensor, or a dict of
+            them), or of `(ids, label)` with `labelled`.
+        num_examples: how many rows it holds.
+        labelled: whether rows carry a label.
+        per_token: whether that label is one per token.
+        shuffle_buffer: rows held for shuffling (default all of them). With
+            all of them, the order is that of `sequence_dataset` on the same
+            examples, seed and settings, and so are the batches.
+        Others: as `sequence_dataset`.
+    """
+    positive_int("batch_size", batch_size)
+    positive_int("pool_batches", pool_batches)
+    rows = _plain(rows)
+    spec = rows.element_spec
+    x_spec = spec[0] if labelled else spec
+    pads = tf.nest.map_structure(lambda s: tf.constant(0, s.dtype), x_spec)
+    label_pad = None
+    if per_token:
+        label_pad = tf.constant(label_padding, spec[1].dtype)
+
+    def lengths(pool):  # a pool of rows, batched ragged
+        x = pool[0] if labelled else pool
+        first = next(iter(x.values())) if isinstance(x, dict) else x
+        return first.row_lengths()
+
+    return _batched(
+        rows,
+        num_examples,
+        to_row=None,
+        lengths=lengths,
+        pads=pads,
+        label_pad=label_pad,
+        labelled=labelled,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        shuffle_buffer=shuffle_buffer or num_examples,
+        bucketing=bucketing,
+        pool_batches=pool_batches,
+        seed=seed,
+        label_padding=label_padding,
+        length_multiple=length_multiple,
+        drop_remainder=drop_remainder,
+    )
+
+
+def _batched(
+    dataset,
+    num_examples,
+    *,
+    to_row,
+    lengths,
+    pads,
+    label_pad,
+    labelled,
+    batch_size,
+    shuffle,
+    shuffle_buffer,
+    bucketing,
+    pool_batches,
+    seed,
+    label_padding,
+    length_multiple,
+    drop_remainder,
+):
+    """Shuffles, buckets and pads examples (see `sequence_dataset`): each
+    element of `dataset` becomes a row by `to_row` (None: it is one), and
+    `lengths(pool)` gives the lengths of a pool of elements."""
+    if shuffle:
+        dataset = dataset.shuffle(
+            min(shuffle_buffer, num_examples), seed=seed, reshuffle_each_iteration=True
         )
-    else:
-        dataset = dataset.padded_batch(batch_size, drop_remainder=drop_remainder)
+    if bucketing:
+        pool_size = batch_size * pool_batches
+        pools = (
+            dataset.batch(pool_size)
+            if to_row is not None
+            else dataset.ragged_batch(pool_size)
+        )
+        dataset = pools.map(lambda *pool: _sort_pool(pool, lengths)).unbatch()
+        if to_row is None:
+            dataset = _plain(dataset)
+    if to_row is not None:
+        dataset = dataset.map(to_row, num_parallel_calls=tf.data.AUTOTUNE)
+    padding = (pads, label_pad) if label_pad is not None else None
+    dataset = dataset.padded_batch(
+        batch_size, padding_values=padding, drop_remainder=drop_remainder
+    )
+    per_token = label_pad is not None
     if length_multiple > 1:
         dataset = dataset.map(
             lambda *batch: _round_up(batch, length_multiple, label_padding, per_token)
@@ -146,6 +258,9 @@ def sequence_dataset(
         dataset = dataset.shuffle(
             pool_batches, seed=seed, reshuffle_each_iteration=True
         )
+    if dataset.cardinality() == tf.data.UNKNOWN_CARDINALITY:
+        # Bucketing and files hide the number of batches; Keras' progress
+        # bar wants it.
         rounding = math.floor if drop_remainder else math.ceil
         dataset = dataset.apply(
             tf.data.experimental.assert_cardinality(rounding(num_examples / batch_size))
@@ -153,9 +268,18 @@ def sequence_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _sort_by_length(pool):
-    order = tf.argsort(pool["end"] - pool["start"], stable=True)
-    return {key: tf.gather(column, order) for key, column in pool.items()}
+def _plain(rows):
+    """Rows cut from a ragged batch (`unbatch`) come with rank-1 ragged
+    specs, which `padded_batch` refuses; passing them through a function
+    makes them plain tensors again."""
+    return rows.map(lambda *row: row if len(row) > 1 else row[0])
+
+
+def _sort_pool(pool, lengths):
+    """A pool (a tuple of a dataset element's parts) sorted by length."""
+    pool = pool if len(pool) > 1 else pool[0]
+    order = tf.argsort(lengths(pool), stable=True)
+    return tf.nest.map_structure(lambda column: tf.gather(column, order), pool)
 
 
 def _pad_time(tensor, multiple, value):

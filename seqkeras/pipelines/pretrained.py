@@ -22,6 +22,7 @@ vector) is printed when the model is built and kept in
 import collections
 
 import keras
+import tensorflow as tf
 
 from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidArgumentError
@@ -127,11 +128,18 @@ class PretrainedEmbeddings:
 
 
 def text_tokens(encoder, texts, *, batch_size=8192):
-    """The tokens of `texts` as a `TextEncoder` splits and normalises them:
-    one list of strings per text (for counting training tokens)."""
-    texts = list(texts)
-    for start in range(0, len(texts), batch_size):
-        batch = as_text_batch(texts[start : start + batch_size])
+    """The tokens of `texts` (strings, or a `tf.data.Dataset` of them) as a
+    `TextEncoder` splits and normalises them: one list of strings per text
+    (for counting training tokens)."""
+    if isinstance(texts, tf.data.Dataset):
+        batches = texts.batch(batch_size)
+    else:
+        texts = list(texts)
+        batches = (
+            as_text_batch(texts[start : start + batch_size])
+            for start in range(0, len(texts), batch_size)
+        )
+    for batch in batches:
         for row in encoder.tokenize(batch).to_list():
             yield [t.decode("utf-8") for t in row]
 

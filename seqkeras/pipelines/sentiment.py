@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import class_names, one_of
+from seqkeras.datasets.streams import LabelledTextFile
 from seqkeras.datasets.text import LabelledTexts
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import classification_scores
@@ -67,6 +68,7 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     task = "sentiment"
     presets = PRESETS
+    file_class = LabelledTextFile
     builder = staticmethod(build_sentiment_classifier)
     encoder_class = TextEncoder
     monitor = ("val_accuracy", "max")
@@ -117,7 +119,40 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             )
         return data
 
+    def _file_options(self):
+        return {"label_names": self.label_names}
+
+    def _stream(self, data):
+        stream = super()._stream(data)
+        if stream is not None and tuple(stream.label_names) != self.label_names:
+            raise InvalidInputError(
+                f"{stream.path} was read with the classes {list(stream.label_names)}, "
+                f"but this pipeline's are {list(self.label_names)}: pass "
+                "label_names=pipeline.label_names to LabelledTextFile."
+            )
+        return stream
+
+    def _stream_rows(self, stream):
+        """The file's examples as `(ids, label)` rows."""
+        return (
+            stream.examples()
+            .batch(1024)
+            .map(lambda texts, labels: (self.encoder.encode(texts), labels))
+            .unbatch()
+        )
+
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        stream = self._stream(data)
+        if stream is not None:
+            dataset = self._stream_batches(
+                self._stream_rows(stream),
+                stream,
+                labelled=True,
+                batch_size=batch_size,
+                training=training,
+                whole_batches=whole_batches,
+            )
+            return dataset, len(stream)
         data = self._labelled(data)
         ids = encode_texts(self.encoder, data.texts)
         dataset = self._sequence_batches(
@@ -131,8 +166,15 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     # === Task hooks ===
 
+    def _texts(self, data):
+        """The texts of `data`: a list, or a dataset for a streamed file."""
+        stream = self._stream(data)
+        if stream is None:
+            return self._labelled(data).texts
+        return stream.examples().map(lambda text, label: text)
+
     def _adapt(self, train):
-        self._adapt_encoder(self.encoder, self._labelled(train).texts)
+        self._adapt_encoder(self.encoder, self._texts(train))
 
     def _build_model(self):
         self.model_kwargs.update(
@@ -147,7 +189,7 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         return self.model.get_layer("token_embedding")
 
     def _embedding_tokens(self, train):
-        return text_tokens(self.encoder, self._labelled(train).texts)
+        return text_tokens(self.encoder, self._texts(train))
 
     # === Inference ===
 
@@ -192,12 +234,27 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             A dict: `accuracy`, `loss`, `num_examples`, and `confusion_matrix`
             (rows: true class, columns: predicted class).
         """
-        data = self._labelled(data)
-        probabilities = self.predict(
-            list(data.texts), batch_size=batch_size, verbose=verbose
-        )
-        scores = classification_scores(probabilities, data.labels)
-        return {**scores, "num_examples": len(data)}
+        data = self._open(data)
+        stream = self._stream(data)
+        if stream is not None:
+            # The file's texts pass through once, a batch at a time; only
+            # the probabilities and labels stay.
+            serve = self.serving_function()
+            size = self._inference_batch_size(batch_size)
+            parts = [
+                (serve(texts)["probabilities"].numpy(), labels.numpy())
+                for texts, labels in stream.examples().batch(size)
+            ]
+            probabilities = np.concatenate([p for p, _ in parts])
+            labels = np.concatenate([y for _, y in parts])
+        else:
+            data = self._labelled(data)
+            probabilities = self.predict(
+                list(data.texts), batch_size=batch_size, verbose=verbose
+            )
+            labels = data.labels
+        scores = classification_scores(probabilities, labels)
+        return {**scores, "num_examples": len(labels)}
 
     # === Serving ===
 

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import one_of, positive_int
+from seqkeras.datasets.streams import SentencePairFile
 from seqkeras.datasets.translation import SentencePairs
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
@@ -32,6 +33,14 @@ from seqkeras.text.vocabulary import Vocabulary
 SOURCE_FILE = "source_preprocessing.json"
 TARGET_FILE = "target_preprocessing.json"
 BUILDER_DECIDES = {"source_vocabulary_size", "target_vocabulary_size", "compile"}
+
+
+def teacher_forcing(batch):
+    """A batch of source and target ids as the model trains on it: the
+    target shifted by one step, in and out."""
+    target = batch["target"]  # (batch, time): [START] y1 ... yn [END] 0 ...
+    inputs = {"source": batch["source"], "target_in": target[:, :-1]}
+    return inputs, target[:, 1:]
 
 
 @register_pipeline
@@ -78,6 +87,7 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
 
     task = "translation"
     presets = PRESETS
+    file_class = SentencePairFile
     builder = staticmethod(build_translator)
     task_aliases = ("translate",)
     text_output = "translation"
@@ -124,10 +134,49 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     # === Data ===
 
     def _pairs(self, data):
-        """Accepts `SentencePairs` or a `(sources, targets)` pair."""
+        """Accepts `SentencePairs` or a `(sources, targets)` pair, or a
+        `SentencePairFile` (or its path), whose pairs it reads."""
+        stream = self._stream(self._open(data))
+        if stream is not None:
+            pairs = stream.examples().as_numpy_iterator()
+            sources, targets = [], []
+            for source, target in pairs:
+                sources.append(source.decode())
+                targets.append(target.decode())
+            return SentencePairs(sources, targets)
         return as_data(data, SentencePairs, "(sources, targets)")
 
+    def _side(self, data, index):
+        """The sources (0) or targets (1) of `data`: a list, or a dataset
+        for a streamed file."""
+        stream = self._stream(data)
+        if stream is not None:
+            return stream.examples().map(lambda *pair: pair[index])
+        pairs = self._pairs(data)
+        return list(pairs.targets if index else pairs.sources)
+
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        stream = self._stream(data)
+        if stream is not None:
+            rows = (
+                stream.examples()
+                .batch(1024)
+                .map(
+                    lambda sources, targets: {
+                        "source": self.source_encoder.encode(sources),
+                        "target": self.target_encoder.encode(targets),
+                    }
+                )
+            )
+            dataset = self._stream_batches(
+                rows.unbatch(),
+                stream,
+                labelled=False,
+                batch_size=batch_size,
+                training=training,
+                whole_batches=whole_batches,
+            )
+            return dataset.map(teacher_forcing), len(stream)
         data = self._pairs(data)
         ids = {
             "source": encode_texts(self.source_encoder, data.sources),
@@ -136,21 +185,14 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
         dataset = self._sequence_batches(
             ids, batch_size=batch_size, training=training, whole_batches=whole_batches
         )
-
-        def teacher_forcing(batch):
-            target = batch["target"]  # (batch, time): [START] y1 ... yn [END] 0 ...
-            inputs = {"source": batch["source"], "target_in": target[:, :-1]}
-            return inputs, target[:, 1:]
-
         dataset = dataset.map(teacher_forcing, num_parallel_calls=tf.data.AUTOTUNE)
         return dataset, len(data)
 
     # === Task hooks ===
 
     def _adapt(self, train):
-        train = self._pairs(train)
-        self._adapt_encoder(self.source_encoder, list(train.sources))
-        self._adapt_encoder(self.target_encoder, list(train.targets))
+        self._adapt_encoder(self.source_encoder, self._side(train, 0))
+        self._adapt_encoder(self.target_encoder, self._side(train, 1))
 
     def _is_adapted(self):
         return self.source_encoder.vocabulary is not None
@@ -173,7 +215,7 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
         return self.source_encoder.vocabulary
 
     def _embedding_tokens(self, train):
-        return text_tokens(self.source_encoder, self._pairs(train).sources)
+        return text_tokens(self.source_encoder, self._side(train, 0))
 
     def _fingerprint(self):
         return {

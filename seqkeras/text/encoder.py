@@ -211,16 +211,24 @@ class TextEncoder(tf.Module):
         """Builds the vocabulary from training texts (only ever training texts).
 
         Args:
-            texts: a list of strings.
+            texts: a list of strings, or a `tf.data.Dataset` of strings (a
+                stream, read once).
             max_size: the most tokens to keep, reserved ones included.
             min_count: words seen fewer times become `[UNK]`.
             batch_size: texts tokenised at a time.
         """
-        texts = as_text_batch(texts)
+        if isinstance(texts, tf.data.Dataset):
+            batches = texts.batch(batch_size)
+        else:
+            texts = as_text_batch(texts)
+            batches = (
+                texts[start : start + batch_size]
+                for start in range(0, int(texts.shape[0]), batch_size)
+            )
         tokenized = (
             [t.decode("utf-8") for t in row]
-            for start in range(0, int(texts.shape[0]), batch_size)
-            for row in self.tokenize(texts[start : start + batch_size]).to_list()
+            for batch in batches
+            for row in self.tokenize(batch).to_list()
         )
         self.set_vocabulary(
             Vocabulary.build(tokenized, max_size=max_size, min_count=min_count)

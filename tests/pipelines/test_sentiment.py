@@ -88,7 +88,8 @@ def test_untrained_pipeline_says_so():
         ((["good", "bad"], [1, 2]), "Label 2 of example 1 is out of range"),
         ((["good"], [-1]), "out of range"),
         (([], []), "empty"),
-        ("just text", "Expected LabelledTexts"),
+        ("just text", "no file has that name"),
+        (42, "Expected LabelledTexts"),
     ],
 )
 def test_bad_training_data_is_refused(data, message):
@@ -251,3 +252,31 @@ def test_jit_compile_compiles_the_training_step_with_xla(sample_data):
     assert pipeline.model.jit_compile is True
     assert len(pipeline.history["loss"]) == 3  # the history goes on
     assert pipeline.predict(data.test.texts[0]).shape == (2,)
+
+
+def write_tsv(path, data, label_names):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("text\tlabel\n")
+        for text, label in zip(data.texts, data.labels, strict=True):
+            f.write(f"{text}\t{label_names[label]}\n")
+    return path
+
+
+def test_a_streamed_file_trains_the_same_model_as_its_list(sample_data, tmp_path):
+    data = sample_data.subset(train=200, validation=40)
+    train = write_tsv(tmp_path / "train.tsv", data.train, data.label_names)
+    validation = write_tsv(tmp_path / "valid.tsv", data.validation, data.label_names)
+    with open(train, "a", encoding="utf-8") as f:
+        f.write("a line without its label\n")  # left out, and reported
+    pipelines = []
+    for source in ((data.train, data.validation), (train, str(validation))):
+        pipeline = SentimentPipeline(data.label_names, units=8, embedding_dim=8)
+        pipeline.fit(*source, epochs=2, batch_size=32, verbose=0)
+        pipelines.append(pipeline)
+    listed, streamed = pipelines
+    assert streamed.encoder.vocabulary == listed.encoder.vocabulary
+    assert streamed.history == listed.history
+    weights = zip(streamed.model.get_weights(), listed.model.get_weights(), strict=True)
+    for a, b in weights:
+        np.testing.assert_array_equal(a, b)
+    assert streamed.evaluate(validation) == listed.evaluate(data.validation)

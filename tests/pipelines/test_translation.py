@@ -186,3 +186,28 @@ def test_unknown_words_are_never_generated():
         details = pipeline.predict_details(["name."] * 50, method=method, **options)
         generated = {t for detail in details for t in detail["tokens"]}
         assert not generated & {"[UNK]", "[START]", ""}, (method, generated)
+
+
+def test_a_streamed_file_trains_the_same_model_as_its_list(tmp_path):
+    from seqkeras.datasets import load
+
+    data = load("dates").subset(train=160, validation=24)
+    files = {}
+    for name, part in (("train", data.train), ("validation", data.validation)):
+        pairs = zip(part.sources, part.targets, strict=True)
+        lines = [f"{s}\t{t}\tCC-BY 2.0\n" for s, t in pairs]
+        files[name] = tmp_path / f"{name}.txt"
+        files[name].write_text("".join(lines), encoding="utf-8")
+    pipelines = []
+    streams = (files["train"], files["validation"])
+    for source in ((data.train, data.validation), streams):
+        pipeline = TranslationPipeline(units=8, embedding_dim=8)
+        pipeline.fit(*source, epochs=2, batch_size=32, verbose=0)
+        pipelines.append(pipeline)
+    listed, streamed = pipelines
+    assert streamed.history == listed.history
+    weights = zip(streamed.model.get_weights(), listed.model.get_weights(), strict=True)
+    for a, b in weights:
+        np.testing.assert_array_equal(a, b)
+    scores = streamed.evaluate(files["validation"])
+    assert scores == listed.evaluate(data.validation)

@@ -1,0 +1,347 @@
+"""Text files read as streams, for corpora larger than memory.
+
+A pipeline given one of these instead of a list reads the file through
+`tf.data` whenever it needs the data (a vocabulary pass, every epoch, an
+evaluation), a line at a time: the examples are never held in Python, and
+the memory a run takes does not grow with the file (a shuffle buffer of at
+most `SHUFFLE_BUFFER` examples aside).
+
+- `LabelledTextFile`: a tab-separated file with a header row; one text and
+  one label per line (classification).
+- `SentencePairFile`: tab-separated sentence pairs, no header, source and
+  target in the first two columns (the Tatoeba / ManyThings format), for
+  translation.
+
+A line that cannot be an example (too few columns, an empty text, a label
+that is not a class, bytes that are not UTF-8) is a bad line. The first
+pass over a file (`scan`, which a pipeline runs once per file) counts them
+and keeps the first `REPORTED_LINES` with their line numbers and reasons;
+with `on_bad_line="skip"` (the default) they are left out and reported
+(`LineReport`), with `on_bad_line="fail"` the first one raises
+`InvalidInputError` naming the file, the line and what is wrong.
+
+Example:
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.tsv"
+>>> _ = path.write_bytes(b"text\\tlabel\\nGreat fun\\tpos\\nno label here\\n"
+...                      b"Dull\\tneg\\nbad \\xff byte\\tneg\\n")
+>>> reviews = LabelledTextFile(path, label_names=["neg", "pos"])
+>>> len(reviews)
+2
+>>> print(reviews.report.summary().replace("; ", ";\n"))
+reviews.tsv: 2 examples from 4 lines;
+2 bad lines left out: line 3 (1 column, 2 needed), line 5 (bytes that are not UTF-8)
+"""
+
+import os
+import pathlib
+
+import tensorflow as tf
+
+from seqkeras._validation import one_of
+from seqkeras.errors import InvalidInputError
+
+# Examples held for shuffling (a file of at most this many is shuffled
+# whole, in the same order as the same examples given as a list).
+SHUFFLE_BUFFER = 100_000
+# Bad lines whose numbers a report keeps.
+REPORTED_LINES = 10
+ON_BAD_LINE = ("skip", "fail")
+
+# Why a line is bad (a code per line, in the graph).
+GOOD, COLUMNS, NOT_UTF8, EMPTY, UNKNOWN_LABEL = range(5)
+
+
+def as_stream(data, file_class, **options):
+    """`data` as a `file_class` if it is one, or a path (a `str` or
+    `os.PathLike`) to make one of with `options`; else None (a list)."""
+    if isinstance(data, file_class):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return file_class(data, **options)
+    if isinstance(data, TextFile):
+        raise InvalidInputError(
+            f"Expected a {file_class.__name__} (or a path), got a "
+            f"{type(data).__name__}."
+        )
+    return None
+
+
+def encoded_rows(texts, encode, chunk=1024):
+    """A dataset of strings (or of tuples whose first item is the string)
+    as rows of token ids: `encode` (an encoder's batch `encode`) runs on
+    `chunk` texts at a time, and the batch is cut back into rows."""
+    return texts.batch(chunk).map(encode, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+
+
+class LineReport:
+    """What a pass over a file found: `lines` read (the header excluded),
+    `examples` kept, and the bad lines (`bad`: how many; `first`: up to
+    `REPORTED_LINES` `(line number, reason)` pairs, numbered from 1 as an
+    editor numbers them)."""
+
+    def __init__(self, name, lines, examples, bad, first):
+        self.name, self.lines, self.examples = name, lines, examples
+        self.bad, self.first = bad, first
+
+    def summary(self):
+        text = f"{self.name}: {self.examples:,} examples from {self.lines:,} lines"
+        if not self.bad:
+            return text
+        shown = ", ".join(f"line {line} ({reason})" for line, reason in self.first)
+        more = "" if self.bad <= len(self.first) else ", ..."
+        lines = "line" if self.bad == 1 else "lines"
+        return f"{text}; {self.bad:,} bad {lines} left out: {shown}{more}"
+
+    def __repr__(self):
+        return f"LineReport({self.summary()!r})"
+
+
+class TextFile:
+    """Base class: a file of one example per tab-separated line.
+
+    Subclasses set `columns_needed` and implement `_fields(columns)` (the
+    example's strings, from a line's columns) and may check more
+    (`_check`).
+
+    Args:
+        path: the file (UTF-8).
+        on_bad_line: "skip" (leave bad lines out, count and report them) or
+            "fail" (raise on the first).
+    """
+
+    header = False  # whether the first line names the columns
+    columns_needed = 1
+
+    def __init__(self, path, *, on_bad_line="skip"):
+        self.path = pathlib.Path(path).expanduser()
+        if not self.path.is_file():
+            raise InvalidInputError(f"No such file: {self.path}")
+        self.on_bad_line = one_of("on_bad_line", on_bad_line, ON_BAD_LINE)
+        self._report = None
+        self.reported = False  # whether a pipeline has printed the report
+
+    # === Subclass hooks ===
+
+    def _fields(self, columns):
+        """The example (a tuple of tensors) from a line's columns."""
+        raise NotImplementedError
+
+    def _check(self, columns):
+        """A reason code (`GOOD` or another) for a line whose columns are
+        there and valid UTF-8."""
+        return tf.constant(GOOD)
+
+    def _reasons(self):
+        """Reason code -> words."""
+        return {
+            COLUMNS: None,  # written with the line's column count
+            NOT_UTF8: "bytes that are not UTF-8",
+            EMPTY: "an empty field",
+        }
+
+    # === The stream ===
+
+    def _numbered_lines(self):
+        lines = tf.data.TextLineDataset(str(self.path))
+        numbered = lines.enumerate(start=1)  # (line number, line)
+        if self.header:
+            numbered = numbered.skip(1)
+        return numbered
+
+    def _split(self, line):
+        line = tf.strings.regex_replace(line, "\r$", "")  # Windows line ends
+        return tf.strings.split(line, "\t")
+
+    def _judge(self, number, line):
+        """`(number, reason, columns)` of a line."""
+        columns = self._split(line)
+        count = tf.size(columns)
+        utf8 = tf.equal(
+            tf.strings.unicode_transcode(
+                line, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+            ),
+            line,
+        )
+        padded = tf.concat(
+            [columns, tf.fill([tf.maximum(self.columns_needed - count, 0)], "")], 0
+        )
+        reason = tf.cond(
+            count < self.columns_needed,
+            lambda: tf.constant(COLUMNS),
+            lambda: tf.cond(
+                utf8, lambda: self._check(padded), lambda: tf.constant(NOT_UTF8)
+            ),
+        )
+        return number, reason, count, padded
+
+    def examples(self):
+        """The good lines' examples, in file order (a `tf.data.Dataset`).
+        With `on_bad_line="fail"`, run `scan` first (the pipelines do)."""
+        judged = self._numbered_lines().map(self._judge)
+        good = judged.filter(lambda number, reason, count, columns: reason == GOOD)
+        return good.map(lambda number, reason, count, columns: self._fields(columns))
+
+    def scan(self):
+        """Reads the whole file once; returns its `LineReport` (kept as
+        `report`). With `on_bad_line="fail"`, raises on the first bad line."""
+        judged = self._numbered_lines().map(self._judge)
+        bad = judged.filter(lambda number, reason, count, columns: reason != GOOD)
+        first = [
+            (int(number), int(reason), int(count))
+            for number, reason, count, _ in bad.take(REPORTED_LINES).as_numpy_iterator()
+        ]
+        reasons = [(n, self._reason(r, c)) for n, r, c in first]
+        if self.on_bad_line == "fail" and reasons:
+            line, reason = reasons[0]
+            raise InvalidInputError(
+                f"{self.path}, line {line}: {reason}. Fix the line, or pass "
+                "on_bad_line='skip' to leave such lines out (they are counted and "
+                "reported)."
+            )
+        zero = tf.constant(0, tf.int64)
+
+        def tally(counts, line):
+            lines, bad = counts
+            return lines + 1, bad + tf.cast(line[1] != GOOD, tf.int64)
+
+        lines, bad_count = (int(n) for n in judged.reduce((zero, zero), tally))
+        self._report = LineReport(
+            self.path.name, lines, lines - bad_count, bad_count, reasons
+        )
+        if not self._report.examples:
+            raise InvalidInputError(
+                f"{self.path} holds no usable example ({self._report.summary()})."
+            )
+        return self._report
+
+    def _reason(self, code, count):
+        if code == COLUMNS:
+            plural = "column" if count == 1 else "columns"
+            return f"{count} {plural}, {self.columns_needed} needed"
+        return self._reasons()[code]
+
+    @property
+    def report(self):
+        """The `LineReport` of the file (read once, on first use)."""
+        if self._report is None:
+            self.scan()
+        return self._report
+
+    def __len__(self):
+        return self.report.examples
+
+    def __repr__(self):
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+
+class LabelledTextFile(TextFile):
+    """One text and one label per line of a tab-separated file whose first
+    line names the columns (as `read_labelled_texts` reads a `.tsv`).
+
+    Args:
+        path: the file.
+        text_column, label_column: the columns' names in the header.
+        label_names: the classes in id order; a line with another label is
+            a bad line. None: the labels the file holds, sorted (numerically
+            when all are numbers), found by one pass.
+        on_bad_line: "skip" or "fail" (see the module docstring).
+    """
+
+    header = True
+
+    def __init__(
+        self,
+        path,
+        *,
+        text_column="text",
+        label_column="label",
+        label_names=None,
+        on_bad_line="skip",
+    ):
+        super().__init__(path, on_bad_line=on_bad_line)
+        with open(self.path, "rb") as f:
+            names = f.readline().decode("utf-8", "replace").rstrip("\r\n").split("\t")
+        names = [name.lstrip("\ufeff") for name in names]
+        missing = [c for c in (text_column, label_column) if c not in names]
+        if missing:
+            raise InvalidInputError(
+                f"{self.path} has no column(s) {missing} in its header; its columns "
+                f"are {names}. Name the columns to read (text_column=, "
+                "label_column=)."
+            )
+        self.text_index = names.index(text_column)
+        self.label_index = names.index(label_column)
+        self.columns_needed = max(self.text_index, self.label_index) + 1
+        if label_names is None:
+            label_names = self._labels_in_file()
+        self.label_names = tuple(str(name) for name in label_names)
+        self._labels = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(self.label_names),
+                tf.range(len(self.label_names), dtype=tf.int64),
+            ),
+            default_value=tf.constant(-1, tf.int64),
+        )
+
+    def _labels_in_file(self):
+        import re
+
+        judged = self._numbered_lines().map(self._judge)
+        labels = judged.filter(
+            lambda number, reason, count, columns: reason == GOOD
+        ).map(lambda number, reason, count, columns: columns[self.label_index])
+        found = labels.unique().as_numpy_iterator()
+        distinct = {label.decode("utf-8") for label in found}
+        numeric = all(re.fullmatch(r"-?\d+", label) for label in distinct)
+        return sorted(distinct, key=int if numeric else None)
+
+    def _strip(self, text):
+        return tf.strings.strip(text)
+
+    def _check(self, columns):
+        text = self._strip(columns[self.text_index])
+        label = self._strip(columns[self.label_index])
+        empty = tf.logical_or(tf.equal(text, ""), tf.equal(label, ""))
+        if not hasattr(self, "_labels"):  # the pass that finds the labels
+            return tf.where(empty, EMPTY, GOOD)
+        known = self._labels.lookup(label) >= 0
+        return tf.where(empty, EMPTY, tf.where(known, GOOD, UNKNOWN_LABEL))
+
+    def _reasons(self):
+        reasons = super()._reasons()
+        reasons[UNKNOWN_LABEL] = f"a label that is not one of {list(self.label_names)}"
+        return reasons
+
+    def _fields(self, columns):
+        """`(text, label id)`."""
+        label = self._labels.lookup(self._strip(columns[self.label_index]))
+        return columns[self.text_index], label
+
+
+class SentencePairFile(TextFile):
+    """One sentence and its translation per line of a tab-separated file
+    without a header (Tatoeba's and ManyThings' format: source, target, and
+    any further columns, which are ignored).
+
+    Args:
+        path: the file.
+        source_column, target_column: the columns' positions.
+        on_bad_line: "skip" or "fail" (see the module docstring).
+    """
+
+    def __init__(self, path, *, source_column=0, target_column=1, on_bad_line="skip"):
+        super().__init__(path, on_bad_line=on_bad_line)
+        self.source_column, self.target_column = int(source_column), int(target_column)
+        self.columns_needed = max(self.source_column, self.target_column) + 1
+
+    def _check(self, columns):
+        source = tf.strings.strip(columns[self.source_column])
+        target = tf.strings.strip(columns[self.target_column])
+        empty = tf.logical_or(tf.equal(source, ""), tf.equal(target, ""))
+        return tf.where(empty, EMPTY, GOOD)
+
+    def _fields(self, columns):
+        """`(source, target)`."""
+        return columns[self.source_column], columns[self.target_column]
