@@ -10,7 +10,10 @@ most `SHUFFLE_BUFFER` examples aside).
   one label per line (classification).
 - `SentencePairFile`: tab-separated sentence pairs, no header, source and
   target in the first two columns (the Tatoeba / ManyThings format), for
-  translation.
+  translation;
+- `ConllFile`: CoNLL columns, a word per line and a blank line after each
+  sentence, for tagging (read line by line in Python: a sentence spans
+  lines, which `tf.data`'s line reader cannot group without holding them).
 
 A line that cannot be an example (too few columns, an empty text, a label
 that is not a class, bytes that are not UTF-8) is a bad line. The first
@@ -34,6 +37,7 @@ reviews.tsv: 2 examples from 4 lines;
 2 bad lines left out: line 3 (1 column, 2 needed), line 5 (bytes that are not UTF-8)
 """
 
+import itertools
 import os
 import pathlib
 
@@ -81,12 +85,14 @@ class LineReport:
     `REPORTED_LINES` `(line number, reason)` pairs, numbered from 1 as an
     editor numbers them)."""
 
+    unit = "examples"
+
     def __init__(self, name, lines, examples, bad, first):
         self.name, self.lines, self.examples = name, lines, examples
         self.bad, self.first = bad, first
 
     def summary(self):
-        text = f"{self.name}: {self.examples:,} examples from {self.lines:,} lines"
+        text = f"{self.name}: {self.examples:,} {self.unit} from {self.lines:,} lines"
         if not self.bad:
             return text
         shown = ", ".join(f"line {line} ({reason})" for line, reason in self.first)
@@ -345,3 +351,105 @@ class SentencePairFile(TextFile):
     def _fields(self, columns):
         """`(source, target)`."""
         return columns[self.source_column], columns[self.target_column]
+
+
+class ConllFile(TextFile):
+    """Tagged sentences in CoNLL columns (as `read_conll` reads them: white
+    space between columns, a blank line after each sentence, `-DOCSTART-`
+    lines and byte-order marks skipped), streamed sentence by sentence.
+
+    A word line whose number of columns differs from the file's first word
+    line, or with bytes that are not UTF-8, is a bad line; the sentence
+    holding it is left out whole (a sentence with a word missing would teach
+    the wrong context).
+
+    Args:
+        path: the file.
+        token_column, tag_column: the columns of the word and of its tag
+            (negative counts from the end).
+        tag_names: the tags in id order; a sentence with another tag is left
+            out (its lines reported). None: the tags the file holds, sorted
+            with "O" first, found by one pass.
+        on_bad_line: "skip" or "fail" (see the module docstring).
+    """
+
+    def __init__(
+        self, path, *, token_column=0, tag_column=-1, tag_names=None, on_bad_line="skip"
+    ):
+        super().__init__(path, on_bad_line=on_bad_line)
+        self.token_column, self.tag_column = int(token_column), int(tag_column)
+        if tag_names is None:
+            found = {tag for _, tags, _ in self._sentences() for tag in tags}
+            tag_names = sorted(found, key=lambda tag: (tag != "O", tag))
+        self.tag_names = tuple(tag_names)
+
+    def _sentences(self, bad=None):
+        """`(words, tags, first line number)` of each good sentence; the bad
+        lines go to `bad` (a list of `(line number, reason)`), if given."""
+        from seqkeras.datasets.tagging import BOM, DOCSTART
+
+        known = set(getattr(self, "tag_names", ()))
+        width, sentence, start, wrong = None, [], None, []
+        with open(self.path, "rb") as f:
+            # A blank line after the last one ends its sentence.
+            for number, raw in enumerate(itertools.chain(f, [b""]), start=1):
+                try:
+                    line = raw.decode("utf-8").lstrip(BOM)
+                except UnicodeDecodeError:
+                    line, problem = None, "bytes that are not UTF-8"
+                columns = line.split() if line is not None else ["?"]
+                if line is not None and (not columns or columns[0] == DOCSTART):
+                    if sentence and not wrong:
+                        words, tags = zip(*sentence, strict=True)
+                        yield words, tags, start
+                    elif wrong and bad is not None:
+                        bad.extend(wrong)
+                    sentence, start, wrong = [], None, []
+                    continue
+                if line is not None:
+                    width = len(columns) if width is None else width
+                    problem = None
+                    if len(columns) != width:
+                        problem = f"{len(columns)} columns, {width} like the first"
+                    elif not -width <= self.tag_column < width:
+                        problem = f"no tag column {self.tag_column}"
+                    elif known and columns[self.tag_column] not in known:
+                        problem = f"the tag {columns[self.tag_column]!r} is not known"
+                start = number if start is None else start
+                if problem is not None:
+                    wrong.append((number, problem))
+                    continue
+                sentence.append((columns[self.token_column], columns[self.tag_column]))
+
+    def examples(self):
+        """`(words, tags)` of each good sentence, in file order: two 1-D
+        string tensors."""
+        spec = tf.TensorSpec([None], tf.string)
+
+        def sentences():
+            for words, tags, _ in self._sentences():
+                yield list(words), list(tags)
+
+        return tf.data.Dataset.from_generator(sentences, output_signature=(spec, spec))
+
+    def scan(self):
+        bad = []
+        sentences = sum(1 for _ in self._sentences(bad))
+        if self.on_bad_line == "fail" and bad:
+            line, reason = bad[0]
+            raise InvalidInputError(
+                f"{self.path}, line {line}: {reason}. Fix the line, or pass "
+                "on_bad_line='skip' to leave its sentence out (counted and "
+                "reported)."
+            )
+        with open(self.path, "rb") as f:
+            lines = sum(1 for _ in f)
+        self._report = LineReport(
+            self.path.name, lines, sentences, len(bad), bad[:REPORTED_LINES]
+        )
+        self._report.unit = "sentences"
+        if not sentences:
+            raise InvalidInputError(
+                f"{self.path} holds no usable sentence ({self._report.summary()})."
+            )
+        return self._report

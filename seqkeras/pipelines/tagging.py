@@ -10,6 +10,7 @@ from seqkeras._validation import (
     positive_int,
     positive_int_or_none,
 )
+from seqkeras.datasets.streams import ConllFile
 from seqkeras.datasets.tagging import TaggedSentences
 from seqkeras.errors import (
     InvalidArgumentError,
@@ -113,6 +114,7 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     task = "tagging"
     presets = PRESETS
+    file_class = ConllFile
     builder = staticmethod(build_sequence_tagger)
     task_aliases = ("tag",)
     encoder_class = WordEncoder
@@ -199,7 +201,44 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         parts = [self.encoder.encode(words[i : i + chunk]) for i in range(0, n, chunk)]
         return {key: tf.concat([p[key] for p in parts], axis=0) for key in parts[0]}
 
+    def _file_options(self):
+        return {"tag_names": self.tag_names}
+
+    def _stream_tag_ids(self, tags):
+        """Tag names (ragged) -> ids, for a streamed file (whose sentences
+        hold known tags only)."""
+        table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(self.tag_names), tf.range(self.num_tags, dtype=tf.int32)
+            ),
+            default_value=-1,
+        )
+        return tf.ragged.map_flat_values(table.lookup, tags)
+
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        stream = self._stream(data)
+        if stream is not None:
+            rows = (
+                stream.examples()
+                .ragged_batch(1024)
+                .map(
+                    lambda words, tags: (
+                        self.encoder.encode(words),
+                        self._stream_tag_ids(tags),
+                    )
+                )
+            )
+            dataset = self._stream_batches(
+                rows.unbatch(),
+                stream,
+                labelled=True,
+                per_token=True,
+                label_padding=-1,
+                batch_size=batch_size,
+                training=training,
+                whole_batches=whole_batches,
+            )
+            return dataset, len(stream)
         data = self._tagged(data)
         tag_ids = tf.ragged.constant(
             [[self._tag_ids[tag] for tag in tags] for tags in data.tags],
@@ -217,8 +256,16 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     # === Task hooks ===
 
+    def _sentences(self, data):
+        """The sentences (lists of words) of `data`; for a streamed file, a
+        dataset of them."""
+        stream = self._stream(data)
+        if stream is not None:
+            return stream.examples().map(lambda words, tags: words)
+        return self._tagged(data).tokens
+
     def _adapt(self, train):
-        self._adapt_encoder(self.encoder, self._tagged(train).tokens)
+        self._adapt_encoder(self.encoder, self._sentences(train))
 
     def _check_jit_compile(self, jit_compile):
         crf = {**PRESETS[self.architecture], **self.model_kwargs}.get("crf")
@@ -253,9 +300,15 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
         return self.model.get_layer("token_embedding")
 
     def _embedding_tokens(self, train):
-        sentences = self._tagged(train).tokens
-        for start in range(0, len(sentences), 4096):
-            words = as_word_batch(sentences[start : start + 4096])
+        sentences = self._sentences(train)
+        if isinstance(sentences, tf.data.Dataset):
+            batches = sentences.ragged_batch(4096)
+        else:
+            batches = (
+                as_word_batch(sentences[start : start + 4096])
+                for start in range(0, len(sentences), 4096)
+            )
+        for words in batches:
             for row in self.encoder.normalize(words).to_list():
                 yield [t.decode("utf-8") for t in row]
 
@@ -337,17 +390,29 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             `seqkeras.metrics.entity_scores`) and `invalid_sequences`, the
             fraction of predicted sentences that break the scheme.
         """
-        data = self._tagged(data)
-        predicted = self.predict_tags(
-            [list(s) for s in data.tokens], batch_size=batch_size, verbose=verbose
-        )
+        data = self._open(data)
+        stream = self._stream(data)
+        if stream is not None:
+            # The sentences pass through once, a batch at a time; only the
+            # gold and predicted tags stay (entity scores count over all).
+            gold, predicted = [], []
+            size = self._inference_batch_size(batch_size)
+            for words, tags in stream.examples().ragged_batch(size):
+                gold.extend([t.decode() for t in row] for row in tags.to_list())
+                predicted.extend(tags for _, tags in self._tag(words, size, 0))
+        else:
+            data = self._tagged(data)
+            gold = data.tags
+            predicted = self.predict_tags(
+                [list(s) for s in data.tokens], batch_size=batch_size, verbose=verbose
+            )
         scores = {
-            "accuracy": token_accuracy(data.tags, predicted),
-            "num_sentences": len(data),
-            "num_tokens": data.num_tokens,
+            "accuracy": token_accuracy(gold, predicted),
+            "num_sentences": len(gold),
+            "num_tokens": sum(len(tags) for tags in gold),
         }
         if self.scheme is not None:
-            entities = entity_scores(data.tags, predicted)
+            entities = entity_scores(gold, predicted)
             scores.update(
                 precision=entities["precision"],
                 recall=entities["recall"],

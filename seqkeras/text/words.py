@@ -28,6 +28,7 @@ array([[7, 8, 1, 5, 4]], dtype=int32)
 TensorShape([1, 5, 5])
 """
 
+import collections
 import json
 import pathlib
 
@@ -145,24 +146,31 @@ class WordEncoder(tf.Module):
         """Builds the vocabularies from training sentences (lists of words).
 
         Args:
-            sentences: a list of lists of words.
+            sentences: a list of lists of words, or a `tf.data.Dataset` of
+                sentences (1-D string tensors: a stream, read once).
             max_size: the most words to keep, reserved ids included.
             min_count: words seen fewer times become `[UNK]` (characters are
                 all kept).
             batch_size: sentences normalised at a time.
         """
-        words = as_word_batch(sentences)
-        n = int(words.nrows())
-        keys, chars = [], []
-        for start in range(0, n, batch_size):
-            part = words[start : start + batch_size].flat_values
-            keys.extend(k.decode("utf-8") for k in self.normalize(part).numpy())
+        if isinstance(sentences, tf.data.Dataset):
+            batches = sentences.ragged_batch(batch_size)
+        else:
+            words = as_word_batch(sentences)
+            batches = (
+                words[start : start + batch_size]
+                for start in range(0, int(words.nrows()), batch_size)
+            )
+        keys, chars = collections.Counter(), collections.Counter()
+        for batch in batches:
+            part = batch.flat_values
+            keys.update(k.decode("utf-8") for k in self.normalize(part).numpy())
             if self.uses_chars:
                 spelt = tf.strings.unicode_split(self._char_form(part), "UTF-8")
-                chars.extend(c.decode("utf-8") for c in spelt.flat_values.numpy())
+                chars.update(c.decode("utf-8") for c in spelt.flat_values.numpy())
         self.set_vocabulary(
-            Vocabulary.build([keys], max_size=max_size, min_count=min_count),
-            Vocabulary.build([chars]) if self.uses_chars else None,
+            Vocabulary.from_counts(keys, max_size=max_size, min_count=min_count),
+            Vocabulary.from_counts(chars) if self.uses_chars else None,
         )
 
     def _require_vocabulary(self):

@@ -111,3 +111,17 @@ def test_paths_become_files_and_lists_stay_lists(tmp_path):
     with pytest.raises(InvalidInputError, match="Expected a SentencePairFile"):
         as_stream(LabelledTextFile(write(tmp_path, "l.tsv", "text\tlabel\na\tb\n")),
                   SentencePairFile)  # fmt: skip
+
+
+def test_conll_sentences_stream_with_their_tags_found(tmp_path):
+    from seqkeras.datasets.streams import ConllFile
+
+    text = "\ufeff-DOCSTART- -X- O\n\nEU NNP B-ORG\nrejects VBZ O\n\nPeter NNP B-PER\n"
+    conll = ConllFile(write(tmp_path, "n.conll", text))
+    assert conll.tag_names == ("O", "B-ORG", "B-PER")
+    rows = [
+        ([w.decode() for w in words], [t.decode() for t in tags])
+        for words, tags in conll.examples().as_numpy_iterator()
+    ]
+    assert rows == [(["EU", "rejects"], ["B-ORG", "O"]), (["Peter"], ["B-PER"])]
+    assert conll.report.summary() == "n.conll: 2 sentences from 6 lines"

@@ -226,3 +226,51 @@ def test_jit_compile_of_a_crf_step(toy):
         pipeline.fit(train.subset(64), epochs=1, jit_compile=True, verbose=0)
         assert pipeline.model.jit_compile is True
     assert pipeline.predict("Paris")["tags"][0] in TAGS
+
+
+def write_conll(path, data, broken=()):
+    """`data` as a CoNLL file (word POS tag), with `broken` lines written
+    into the sentences of those numbers."""
+    with open(path, "wb") as f:
+        f.write(b"-DOCSTART- -X- O\n\n")
+        for i, (words, tags) in enumerate(zip(data.tokens, data.tags, strict=True)):
+            for word, tag in zip(words, tags, strict=True):
+                f.write(f"{word} X {tag}\n".encode())
+            if i in broken:
+                f.write(b"two columns\n" if i % 2 else b"caf\xe9 X O\n")
+            f.write(b"\n")
+    return path
+
+
+def test_a_streamed_conll_file_trains_the_same_crf_as_its_list(toy, tmp_path):
+    from seqkeras.datasets.streams import ConllFile
+
+    train, validation = toy[0].subset(160), toy[1].subset(40)
+    files = (write_conll(tmp_path / "t.conll", train), tmp_path / "v.conll")
+    write_conll(files[1], validation)
+    pipelines = []
+    for source in ((train, validation), files):
+        pipeline = TaggingPipeline(
+            TAGS, scheme="iob2", architecture="bilstm-crf", units=8, embedding_dim=8
+        )
+        pipeline.fit(*source, epochs=2, batch_size=32, verbose=0)
+        pipelines.append(pipeline)
+    listed, streamed = pipelines
+    assert streamed.history == listed.history
+    weights = zip(streamed.model.get_weights(), listed.model.get_weights(), strict=True)
+    for a, b in weights:
+        np.testing.assert_array_equal(a, b)
+    assert streamed.evaluate(files[1]) == listed.evaluate(validation)
+
+    # A bad line drops its sentence, reported by line; or stops the reading.
+    broken = write_conll(tmp_path / "b.conll", validation, broken=(3, 4))
+    report = ConllFile(broken, tag_names=TAGS).report
+    assert (report.examples, report.bad) == (len(validation) - 2, 2)
+    assert [reason for _, reason in report.first] == [
+        "2 columns, 3 like the first",
+        "bytes that are not UTF-8",
+    ]
+    lines = broken.read_bytes().split(b"\n")
+    assert lines[report.first[0][0] - 1] == b"two columns"
+    with pytest.raises(InvalidInputError, match=r"b.conll, line \d+: 2 columns"):
+        listed.evaluate(ConllFile(broken, tag_names=TAGS, on_bad_line="fail"))
