@@ -13,7 +13,9 @@ most `SHUFFLE_BUFFER` examples aside).
   translation;
 - `ConllFile`: CoNLL columns, a word per line and a blank line after each
   sentence, for tagging (read line by line in Python: a sentence spans
-  lines, which `tf.data`'s line reader cannot group without holding them).
+  lines, which `tf.data`'s line reader cannot group without holding them);
+- `TextLinesFile`: plain text for a language model, a sentence per line
+  (word level) or characters.
 
 A line that cannot be an example (too few columns, an empty text, a label
 that is not a class, bytes that are not UTF-8) is a bad line. The first
@@ -32,7 +34,7 @@ Example:
 >>> reviews = LabelledTextFile(path, label_names=["neg", "pos"])
 >>> len(reviews)
 2
->>> print(reviews.report.summary().replace("; ", ";\n"))
+>>> print(reviews.report.summary().replace("; ", ";\\n"))
 reviews.tsv: 2 examples from 4 lines;
 2 bad lines left out: line 3 (1 column, 2 needed), line 5 (bytes that are not UTF-8)
 """
@@ -53,8 +55,9 @@ SHUFFLE_BUFFER = 100_000
 REPORTED_LINES = 10
 ON_BAD_LINE = ("skip", "fail")
 
-# Why a line is bad (a code per line, in the graph).
-GOOD, COLUMNS, NOT_UTF8, EMPTY, UNKNOWN_LABEL = range(5)
+# Why a line is bad (a code per line, in the graph); BLANK lines are neither
+# examples nor bad (the blank lines between a text file's sentences).
+GOOD, COLUMNS, NOT_UTF8, EMPTY, UNKNOWN_LABEL, BLANK = range(6)
 
 
 def as_stream(data, file_class, **options):
@@ -119,6 +122,7 @@ class TextFile:
 
     header = False  # whether the first line names the columns
     columns_needed = 1
+    unit = "examples"  # what an example is, in reports
 
     def __init__(self, path, *, on_bad_line="skip"):
         self.path = pathlib.Path(path).expanduser()
@@ -193,7 +197,9 @@ class TextFile:
         """Reads the whole file once; returns its `LineReport` (kept as
         `report`). With `on_bad_line="fail"`, raises on the first bad line."""
         judged = self._numbered_lines().map(self._judge)
-        bad = judged.filter(lambda number, reason, count, columns: reason != GOOD)
+        bad = judged.filter(
+            lambda number, reason, count, columns: (reason != GOOD) & (reason != BLANK)
+        )
         first = [
             (int(number), int(reason), int(count))
             for number, reason, count, _ in bad.take(REPORTED_LINES).as_numpy_iterator()
@@ -209,13 +215,17 @@ class TextFile:
         zero = tf.constant(0, tf.int64)
 
         def tally(counts, line):
-            lines, bad = counts
-            return lines + 1, bad + tf.cast(line[1] != GOOD, tf.int64)
+            lines, bad, blank = counts
+            reason = line[1]
+            bad += tf.cast((reason != GOOD) & (reason != BLANK), tf.int64)
+            return lines + 1, bad, blank + tf.cast(reason == BLANK, tf.int64)
 
-        lines, bad_count = (int(n) for n in judged.reduce((zero, zero), tally))
+        counts = judged.reduce((zero, zero, zero), tally)
+        lines, bad_count, blank = (int(n) for n in counts)
         self._report = LineReport(
-            self.path.name, lines, lines - bad_count, bad_count, reasons
+            self.path.name, lines, lines - bad_count - blank, bad_count, reasons
         )
+        self._report.unit = self.unit
         if not self._report.examples:
             raise InvalidInputError(
                 f"{self.path} holds no usable example ({self._report.summary()})."
@@ -453,3 +463,39 @@ class ConllFile(TextFile):
                 f"{self.path} holds no usable sentence ({self._report.summary()})."
             )
         return self._report
+
+
+class TextLinesFile(TextFile):
+    """A plain UTF-8 text file for a language model, as `read_text_units`
+    reads it: at word level a sentence per non-blank line, split on white
+    space; at character level every line's characters and its newline (a
+    last line without one gets one). A line with bytes that are not UTF-8
+    is a bad line.
+
+    Args:
+        path: the file.
+        level: "word" or "char".
+        on_bad_line: "skip" or "fail" (see the module docstring).
+    """
+
+    def __init__(self, path, *, level="word", on_bad_line="skip"):
+        from seqkeras.datasets.language import LEVELS
+
+        super().__init__(path, on_bad_line=on_bad_line)
+        self.level = one_of("level", level, LEVELS)
+        self.unit = "sentences" if self.level == "word" else "lines"
+
+    def _split(self, line):
+        return tf.reshape(line, [1])  # one column: the line
+
+    def _check(self, columns):
+        if self.level == "char":
+            return tf.constant(GOOD)
+        blank = tf.equal(tf.size(tf.strings.split(columns[0])), 0)
+        return tf.where(blank, BLANK, GOOD)
+
+    def _fields(self, columns):
+        """The line's tokens: 1-D strings."""
+        if self.level == "word":
+            return tf.strings.split(columns[0])
+        return tf.strings.unicode_split(columns[0] + "\n", "UTF-8")

@@ -22,6 +22,11 @@ search; the shared `GenerativePipeline`), stopping at `[END]` for word
 models.
 """
 
+import collections
+import os
+import tempfile
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -33,6 +38,7 @@ from seqkeras._validation import (
     positive_int_or_none,
 )
 from seqkeras.datasets.language import LEVELS, TextStream
+from seqkeras.datasets.streams import TextLinesFile
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.language import (
     PRESETS,
@@ -42,10 +48,13 @@ from seqkeras.models.language import (
     step_function,
 )
 from seqkeras.pipelines.generative import GenerativePipeline
-from seqkeras.pipelines.preprocessing import EncoderPreprocessing
+from seqkeras.pipelines.preprocessing import (
+    EncoderPreprocessing,
+    vocabulary_fingerprint,
+)
 from seqkeras.pipelines.registry import register_pipeline
 from seqkeras.pipelines.stages import Staged
-from seqkeras.pipelines.tbptt import tbptt_windows
+from seqkeras.pipelines.tbptt import tbptt_dataset, tbptt_windows
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vocabulary import END, START, UNK, Vocabulary
 from seqkeras.text.words import WordEncoder
@@ -62,6 +71,13 @@ class _ResetStates(keras.callbacks.Callback):
 
     def on_test_begin(self, logs=None):
         reset_states(self.model)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 @register_pipeline
@@ -97,6 +113,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
 
     task = "language-model"
     presets = PRESETS
+    file_class = TextLinesFile
     builder = staticmethod(build_language_model)
     task_aliases = ("lm", "language")
     encoder_class = WordEncoder
@@ -153,6 +170,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         )
         self.encoder = WordEncoder(lowercase=lowercase, digits_to_zero=False)
         self._inference = None
+        self._id_files = {}  # (file, vocabulary) -> its encoded ids' file
 
     @classmethod
     def _current_config(cls, config):
@@ -163,7 +181,17 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
 
     # === Task hooks ===
 
+    def _file_options(self):
+        return {"level": self.level}
+
     def _check_stream(self, data, name="data"):
+        if isinstance(data, TextLinesFile):
+            if data.level != self.level:
+                raise InvalidInputError(
+                    f"`{name}` is read as {data.level}-level text but this pipeline "
+                    f"models {self.level}s: pass level={self.level!r}."
+                )
+            return data
         if not isinstance(data, TextStream):
             raise InvalidInputError(
                 f"`{name}` must be a TextStream (a split of a LanguageModelData, "
@@ -181,11 +209,10 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
 
     def _adapt(self, train):
         self._check_stream(train, "train")
-        tokens = self.encoder.normalize(tf.constant(self._raw_tokens(train)))
-        counts = {}
-        for token in tokens.numpy():
-            token = token.decode("utf-8")
-            counts[token] = counts.get(token, 0) + 1
+        counts = collections.Counter()
+        for tokens in self._raw_token_batches(train):
+            normalized = self.encoder.normalize(tokens).numpy()
+            counts.update(t.decode("utf-8") for t in normalized)
         for reserved in (START, END, UNK):
             counts.pop(reserved, None)
         self.encoder.set_vocabulary(
@@ -194,11 +221,21 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             )
         )
 
-    def _raw_tokens(self, stream):
-        """The stream's tokens without `[START]` / `[END]`."""
-        if self.level == "char":
-            return stream.tokens()
-        return [word for sentence in stream.units for word in sentence]
+    def _raw_token_batches(self, stream, lines=4096):
+        """The stream's tokens without `[START]` / `[END]`, as 1-D string
+        tensors of `lines` sentences' or lines' tokens each."""
+        if isinstance(stream, TextLinesFile):
+            for batch in stream.examples().ragged_batch(lines):
+                yield batch.flat_values
+            return
+        for start in range(0, len(stream.units), lines):
+            part = TextStream(stream.units[start : start + lines], stream.level)
+            if self.level == "char":
+                tokens = part.tokens()
+            else:
+                tokens = [word for sentence in part.units for word in sentence]
+            if tokens:
+                yield tf.constant(tokens)
 
     @property
     def vocabulary(self):
@@ -246,8 +283,11 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         return callbacks
 
     def stream_ids(self, stream):
-        """The ids of a whole `TextStream`, `[START]` / `[END]` included."""
+        """The ids of a whole `TextStream`, `[START]` / `[END]` included; of a
+        `TextLinesFile`, a `numpy.memmap` of them (see `_file_ids`)."""
         self._check_stream(stream)
+        if isinstance(stream, TextLinesFile):
+            return self._file_ids(stream)
         if self.level == "char":
             # One ragged row of characters (spaces and newlines are tokens
             # here, which the word-list checks would refuse).
@@ -261,6 +301,31 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         end = tf.fill([n, 1], Vocabulary.end_id)
         return tf.concat([start, ids, end], axis=1).flat_values.numpy()
 
+    def _file_ids(self, stream, lines=4096):
+        """A streamed file's ids, encoded once per vocabulary into a
+        temporary file (8 bytes a token, deleted with the pipeline) and
+        mapped into memory, so that TBPTT reads each window from disk."""
+        vocabulary = vocabulary_fingerprint([self.vocabulary])["vocabulary_sha256"]
+        key = (str(stream.path), vocabulary)
+        cached = self._id_files.get(key)
+        if cached is not None:
+            return np.memmap(cached, dtype=np.int64, mode="r")
+        handle, path = tempfile.mkstemp(prefix="seqkeras-ids-", suffix=".bin")
+        weakref.finalize(self, _remove, path)
+        with os.fdopen(handle, "wb") as f:
+            for batch in stream.examples().ragged_batch(lines):
+                ids = self.encoder.encode(batch)["token_ids"]  # (lines, None)
+                if self.level == "char":
+                    ids = ids.flat_values  # one stream of characters
+                else:
+                    n = ids.nrows()
+                    start = tf.fill([n, 1], tf.cast(Vocabulary.start_id, ids.dtype))
+                    end = tf.fill([n, 1], tf.cast(Vocabulary.end_id, ids.dtype))
+                    ids = tf.concat([start, ids, end], axis=1).flat_values
+                f.write(ids.numpy().astype(np.int64).tobytes())
+        self._id_files[key] = path
+        return np.memmap(path, dtype=np.int64, mode="r")
+
     def _windows(self, data, batch_size, training):
         ids = self.stream_ids(data)
         return tbptt_windows(
@@ -273,8 +338,19 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
 
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         # Training windows fill every batch (`tbptt_windows` drops the rest).
+        if isinstance(data, TextLinesFile):
+            return tbptt_dataset(
+                self.stream_ids(data),
+                batch_size=batch_size,
+                num_steps=self.num_steps,
+                drop_remainder=training,
+                unpredicted_ids=(0, Vocabulary.start_id),
+            )
         x, y, w = self._windows(data, batch_size, training)
-        dataset = tf.data.Dataset.from_tensor_slices((x, y, w)).batch(batch_size)
+        # Every batch is full (the windows are `batch_size` rows each); a
+        # static batch size is what the stateful model was built for.
+        dataset = tf.data.Dataset.from_tensor_slices((x, y, w))
+        dataset = dataset.batch(batch_size, drop_remainder=True)
         return dataset.prefetch(tf.data.AUTOTUNE), int(w.sum())
 
     def fit(self, train, validation=None, *, epochs=5, batch_size=None, **kwargs):
@@ -291,6 +367,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
                 "the pipeline."
             )
         self._inference = None
+        train, validation = self._open(train), self._open(validation)
         self._check_stream(train, "train")
         if validation is not None:
             self._check_stream(validation, "validation")
@@ -338,22 +415,16 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
             `bits_per_token` and `tokens` (how many were predicted).
         """
         model = self._twin(positive_int("streams", streams))
-        x, y, w = self._windows(data, streams, training=False)
+        data = self._check_stream(self._open(data))
+        windows, tokens = self._dataset(data, batch_size=streams, training=False)
         reset_states(model)
-        result = model.evaluate(
-            x,
-            y,
-            sample_weight=w,
-            batch_size=streams,
-            verbose=verbose,
-            return_dict=True,
-        )
+        result = model.evaluate(windows, verbose=verbose, return_dict=True)
         cross_entropy = float(np.log(result["perplexity"]))
         return {
             "perplexity": float(result["perplexity"]),
             "cross_entropy": cross_entropy,
             "bits_per_token": cross_entropy / float(np.log(2.0)),
-            "tokens": int(w.sum()),
+            "tokens": tokens,
         }
 
     # === Graph functions: scoring and generation ===

@@ -90,3 +90,74 @@ def tbptt_windows(
         return split.transpose(1, 0, 2).reshape(-1, num_steps)
 
     return windows(inputs), windows(targets), windows(weights)
+
+
+def tbptt_dataset(
+    ids, *, batch_size, num_steps, drop_remainder=True, unpredicted_ids=(0,)
+):
+    """`tbptt_windows`' batches as a `tf.data.Dataset` that reads each window
+    from `ids` when it is needed, so that `ids` may be a `numpy.memmap` of a
+    corpus larger than memory (`rows` below are views of it, never copies).
+
+    Returns:
+        `(dataset, predicted)`: batches of `(x, y, weights)`, each
+        `(batch_size, num_steps)`, equal to those of `tbptt_windows` with the
+        same arguments; and the number of targets of weight 1.
+
+    Example:
+
+    >>> dataset, predicted = tbptt_dataset(np.arange(1, 12), batch_size=2, num_steps=2)
+    >>> [x.tolist() for x, y, w in dataset.as_numpy_iterator()]
+    [[[1, 2], [6, 7]], [[3, 4], [8, 9]]]
+    >>> predicted
+    8
+    """
+    import tensorflow as tf
+
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise InvalidInputError(
+            f"Expected a 1-D stream of integer ids, got an array of shape "
+            f"{ids.shape} and dtype {ids.dtype}."
+        )
+    positive_int("batch_size", batch_size)
+    positive_int("num_steps", num_steps)
+    row_length = len(ids) // batch_size
+    if row_length < 2:
+        raise InvalidInputError(
+            f"A stream of {len(ids)} tokens is too short for {batch_size} rows "
+            "of at least 2 tokens: use a longer text or a smaller batch_size."
+        )
+    rows = ids[: batch_size * row_length].reshape(batch_size, row_length)
+    usable = row_length - 1  # the inputs of a row: all but its last token
+    if drop_remainder:
+        num_windows = usable // num_steps
+        if num_windows == 0:
+            raise InvalidInputError(
+                f"Rows of {row_length} tokens hold no window of {num_steps} "
+                "steps: lower num_steps or batch_size, or use a longer text."
+            )
+    else:
+        num_windows = math.ceil(usable / num_steps)
+    end = num_windows * num_steps if drop_remainder else usable
+    unpredicted = np.asarray(unpredicted_ids)
+
+    def window(i):
+        start = int(i) * num_steps
+        stop = min(start + num_steps, end)
+        x = np.zeros((batch_size, num_steps), np.int64)
+        y = np.zeros((batch_size, num_steps), np.int64)
+        x[:, : stop - start] = rows[:, start:stop]
+        y[:, : stop - start] = rows[:, start + 1 : stop + 1]
+        return x, y, (~np.isin(y, unpredicted)).astype("float32")
+
+    predicted = 0
+    for start in range(0, end, 4096):  # counted a slice at a time
+        targets = rows[:, start + 1 : min(start + 4096, end) + 1]
+        predicted += int((~np.isin(targets, unpredicted)).sum())
+
+    def read(i):
+        batch = tf.numpy_function(window, [i], (tf.int64, tf.int64, tf.float32))
+        return tuple(tf.ensure_shape(t, (batch_size, num_steps)) for t in batch)
+
+    dataset = tf.data.Dataset.range(num_windows).map(read)
+    return dataset.prefetch(tf.data.AUTOTUNE), predicted

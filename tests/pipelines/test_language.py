@@ -204,3 +204,35 @@ def test_configs_set_the_papers_set_up():
     course = LanguageModelPipeline("course", batch_size=30)
     assert course.model_kwargs["units"] == [256, 128]
     assert (course.num_steps, course.batch_size) == (20, 30)  # overridden
+
+
+@pytest.mark.parametrize("level", ["word", "char"])
+def test_a_streamed_text_file_trains_the_same_model_as_its_stream(level, tmp_path):
+    from seqkeras.datasets import load
+    from seqkeras.datasets.language import TextStream
+
+    text = load("toy-language").subset(train=200, validation=40)
+    files, streams = [], []
+    for part in (text.train, text.validation):
+        lines = [" ".join(sentence) for sentence in part.units]
+        path = tmp_path / f"{level}-{len(files)}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files.append(path)
+        if level == "char":
+            part = TextStream([line + "\n" for line in lines], "char")
+        streams.append(part)
+    pipelines = []
+    for train, validation in (streams, files):
+        pipeline = LanguageModelPipeline(
+            level=level, units=8, embedding_dim=8, num_steps=8, batch_size=4
+        )
+        pipeline.fit(train, validation, epochs=2, verbose=0)
+        pipelines.append(pipeline)
+    listed, streamed = pipelines
+    assert streamed.history == listed.history
+    weights = zip(streamed.model.get_weights(), listed.model.get_weights(), strict=True)
+    for a, b in weights:
+        np.testing.assert_array_equal(a, b)
+    assert streamed.evaluate(files[1], streams=2) == listed.evaluate(
+        streams[1], streams=2
+    )

@@ -65,3 +65,22 @@ def test_bad_streams(kwargs, error, message):
     arguments = {"batch_size": 2, "num_steps": 2, **kwargs}
     with pytest.raises(error, match=message):
         tbptt_windows(arguments.pop("ids"), **arguments)
+
+
+@pytest.mark.parametrize("drop_remainder", [True, False])
+def test_windows_read_lazily_are_the_windows_in_memory(drop_remainder, tmp_path):
+    from seqkeras.pipelines.tbptt import tbptt_dataset
+
+    ids = np.random.default_rng(0).integers(0, 9, size=1003)
+    path = tmp_path / "ids.bin"
+    ids.astype(np.int64).tofile(path)
+    mapped = np.memmap(path, dtype=np.int64, mode="r")
+    arguments = dict(
+        batch_size=4, num_steps=7, drop_remainder=drop_remainder, unpredicted_ids=(0, 3)
+    )
+    x, y, w = tbptt_windows(ids, **arguments)
+    dataset, predicted = tbptt_dataset(mapped, **arguments)
+    batches = list(dataset.as_numpy_iterator())
+    for got, expected in zip(zip(*batches, strict=True), (x, y, w), strict=True):
+        np.testing.assert_array_equal(np.concatenate(got), expected)
+    assert predicted == int(w.sum())
