@@ -53,6 +53,8 @@ from seqkeras.errors import InvalidInputError
 SHUFFLE_BUFFER = 100_000
 # Bad lines whose numbers a report keeps.
 REPORTED_LINES = 10
+# Lines read and judged at a time.
+READ_BATCH = 4096
 ON_BAD_LINE = ("skip", "fail")
 
 # Why a line is bad (a code per line, in the graph); BLANK lines are neither
@@ -80,6 +82,11 @@ def encoded_rows(texts, encode, chunk=1024):
     as rows of token ids: `encode` (an encoder's batch `encode`) runs on
     `chunk` texts at a time, and the batch is cut back into rows."""
     return texts.batch(chunk).map(encode, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+
+
+def _unwrapped(*parts):
+    """An example's parts, or its one part alone."""
+    return parts[0] if len(parts) == 1 else parts
 
 
 class LineReport:
@@ -110,9 +117,9 @@ class LineReport:
 class TextFile:
     """Base class: a file of one example per tab-separated line.
 
-    Subclasses set `columns_needed` and implement `_fields(columns)` (the
-    example's strings, from a line's columns) and may check more
-    (`_check`).
+    Subclasses set `columns_needed` and implement `_fields(columns)` (a
+    batch of examples from a batch of lines' columns) and may check more
+    (`_check`); both work on `READ_BATCH` lines at a time.
 
     Args:
         path: the file (UTF-8).
@@ -139,9 +146,10 @@ class TextFile:
         raise NotImplementedError
 
     def _check(self, columns):
-        """A reason code (`GOOD` or another) for a line whose columns are
+        """Reason codes (`GOOD` or another) for a batch of lines' columns (a
+        `(lines, columns_needed)` string matrix), where the columns are
         there and valid UTF-8."""
-        return tf.constant(GOOD)
+        return tf.fill(tf.shape(columns)[:1], GOOD)
 
     def _reasons(self):
         """Reason code -> words."""
@@ -160,70 +168,100 @@ class TextFile:
             numbered = numbered.skip(1)
         return numbered
 
-    def _split(self, line):
-        line = tf.strings.regex_replace(line, "\r$", "")  # Windows line ends
-        return tf.strings.split(line, "\t")
+    def _split(self, lines):
+        """A batch of lines -> their columns, ragged `(lines, None)`."""
+        return tf.strings.split(lines, "\t")
 
-    def _judge(self, number, line):
-        """`(number, reason, columns)` of a line."""
-        columns = self._split(line)
-        count = tf.size(columns)
+    def _judged(self):
+        """The file in batches of `READ_BATCH` lines, each judged at once:
+        `(numbers, reasons, counts, columns)`, `columns` a `(lines,
+        columns_needed)` string matrix ("" where a line has fewer)."""
+        batches = self._numbered_lines().batch(READ_BATCH)
+        return batches.map(self._judge, num_parallel_calls=tf.data.AUTOTUNE)
+
+    def _judge(self, numbers, lines):
+        lines = tf.strings.regex_replace(lines, "\r$", "")  # Windows line ends
+        columns = self._split(lines)
+        counts = tf.cast(columns.row_lengths(), tf.int32)
         utf8 = tf.equal(
             tf.strings.unicode_transcode(
-                line, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+                lines, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
             ),
-            line,
+            lines,
         )
-        padded = tf.concat(
-            [columns, tf.fill([tf.maximum(self.columns_needed - count, 0)], "")], 0
+        padded = columns.to_tensor(default_value="", shape=[None, self.columns_needed])
+        reasons = tf.where(
+            counts < self.columns_needed,
+            COLUMNS,
+            tf.where(utf8, self._check(padded), NOT_UTF8),
         )
-        reason = tf.cond(
-            count < self.columns_needed,
-            lambda: tf.constant(COLUMNS),
-            lambda: tf.cond(
-                utf8, lambda: self._check(padded), lambda: tf.constant(NOT_UTF8)
-            ),
-        )
-        return number, reason, count, padded
+        return numbers, reasons, counts, padded
+
+    def example_batches(self):
+        """The good lines' examples in batches of up to `READ_BATCH` (fewer
+        where bad lines were left out), in file order: each part of an
+        example as a vector, or a ragged matrix for a list of tokens."""
+
+        def good(numbers, reasons, counts, columns):
+            keep = tf.equal(reasons, GOOD)
+            return tuple(
+                tf.ragged.boolean_mask(part, keep)
+                if isinstance(part, tf.RaggedTensor)
+                else tf.boolean_mask(part, keep)
+                for part in self._fields(columns)
+            )
+
+        return self._judged().map(good, num_parallel_calls=tf.data.AUTOTUNE)
 
     def examples(self):
-        """The good lines' examples, in file order (a `tf.data.Dataset`).
-        With `on_bad_line="fail"`, run `scan` first (the pipelines do)."""
-        judged = self._numbered_lines().map(self._judge)
-        good = judged.filter(lambda number, reason, count, columns: reason == GOOD)
-        return good.map(lambda number, reason, count, columns: self._fields(columns))
+        """The good lines' examples, one at a time, in file order (a
+        `tf.data.Dataset`). With `on_bad_line="fail"`, run `scan` first
+        (the pipelines do)."""
+        examples = self.example_batches().unbatch()
+        if any(
+            isinstance(spec, tf.RaggedTensorSpec)
+            for spec in tf.nest.flatten(examples.element_spec)
+        ):
+            # Rows cut from a ragged batch come with ragged specs, which
+            # `padded_batch` refuses; a function makes them tensors again.
+            examples = examples.map(_unwrapped)
+        return examples
 
     def scan(self):
         """Reads the whole file once; returns its `LineReport` (kept as
         `report`). With `on_bad_line="fail"`, raises on the first bad line."""
-        judged = self._numbered_lines().map(self._judge)
-        bad = judged.filter(
-            lambda number, reason, count, columns: (reason != GOOD) & (reason != BLANK)
-        )
-        first = [
-            (int(number), int(reason), int(count))
-            for number, reason, count, _ in bad.take(REPORTED_LINES).as_numpy_iterator()
-        ]
-        reasons = [(n, self._reason(r, c)) for n, r, c in first]
-        if self.on_bad_line == "fail" and reasons:
-            line, reason = reasons[0]
+        judged = self._judged()
+        zero = tf.constant(0, tf.int64)
+
+        def tally(counts, batch):
+            lines, bad, blank = counts
+            _, reasons, _, _ = batch
+            size = tf.size(reasons, out_type=tf.int64)
+            is_blank = tf.reduce_sum(tf.cast(reasons == BLANK, tf.int64))
+            is_good = tf.reduce_sum(tf.cast(reasons == GOOD, tf.int64))
+            return lines + size, bad + size - is_blank - is_good, blank + is_blank
+
+        counts = judged.reduce((zero, zero, zero), tally)
+        lines, bad_count, blank = (int(n) for n in counts)
+        first = []
+        if bad_count:
+            for batch in judged.as_numpy_iterator():
+                numbers, reasons, widths = batch[:3]
+                for number, reason, width in zip(numbers, reasons, widths, strict=True):
+                    if reason not in (GOOD, BLANK):
+                        first.append((int(number), self._reason(reason, width)))
+                if len(first) >= REPORTED_LINES:
+                    break
+        first = first[:REPORTED_LINES]
+        if self.on_bad_line == "fail" and first:
+            line, reason = first[0]
             raise InvalidInputError(
                 f"{self.path}, line {line}: {reason}. Fix the line, or pass "
                 "on_bad_line='skip' to leave such lines out (they are counted and "
                 "reported)."
             )
-        zero = tf.constant(0, tf.int64)
-
-        def tally(counts, line):
-            lines, bad, blank = counts
-            reason = line[1]
-            bad += tf.cast((reason != GOOD) & (reason != BLANK), tf.int64)
-            return lines + 1, bad, blank + tf.cast(reason == BLANK, tf.int64)
-
-        counts = judged.reduce((zero, zero, zero), tally)
-        lines, bad_count, blank = (int(n) for n in counts)
         self._report = LineReport(
-            self.path.name, lines, lines - bad_count - blank, bad_count, reasons
+            self.path.name, lines, lines - bad_count - blank, bad_count, first
         )
         self._report.unit = self.unit
         if not self._report.examples:
@@ -304,12 +342,10 @@ class LabelledTextFile(TextFile):
     def _labels_in_file(self):
         import re
 
-        judged = self._numbered_lines().map(self._judge)
-        labels = judged.filter(
-            lambda number, reason, count, columns: reason == GOOD
-        ).map(lambda number, reason, count, columns: columns[self.label_index])
-        found = labels.unique().as_numpy_iterator()
-        distinct = {label.decode("utf-8") for label in found}
+        distinct = set()
+        for _, reasons, _, columns in self._judged().as_numpy_iterator():
+            labels = columns[reasons == GOOD, self.label_index]
+            distinct.update(label.decode("utf-8").strip() for label in set(labels))
         numeric = all(re.fullmatch(r"-?\d+", label) for label in distinct)
         return sorted(distinct, key=int if numeric else None)
 
@@ -317,8 +353,8 @@ class LabelledTextFile(TextFile):
         return tf.strings.strip(text)
 
     def _check(self, columns):
-        text = self._strip(columns[self.text_index])
-        label = self._strip(columns[self.label_index])
+        text = self._strip(columns[:, self.text_index])
+        label = self._strip(columns[:, self.label_index])
         empty = tf.logical_or(tf.equal(text, ""), tf.equal(label, ""))
         if not hasattr(self, "_labels"):  # the pass that finds the labels
             return tf.where(empty, EMPTY, GOOD)
@@ -331,9 +367,9 @@ class LabelledTextFile(TextFile):
         return reasons
 
     def _fields(self, columns):
-        """`(text, label id)`."""
-        label = self._labels.lookup(self._strip(columns[self.label_index]))
-        return columns[self.text_index], label
+        """`(texts, label ids)`."""
+        labels = self._labels.lookup(self._strip(columns[:, self.label_index]))
+        return columns[:, self.text_index], labels
 
 
 class SentencePairFile(TextFile):
@@ -353,14 +389,14 @@ class SentencePairFile(TextFile):
         self.columns_needed = max(self.source_column, self.target_column) + 1
 
     def _check(self, columns):
-        source = tf.strings.strip(columns[self.source_column])
-        target = tf.strings.strip(columns[self.target_column])
+        source = tf.strings.strip(columns[:, self.source_column])
+        target = tf.strings.strip(columns[:, self.target_column])
         empty = tf.logical_or(tf.equal(source, ""), tf.equal(target, ""))
         return tf.where(empty, EMPTY, GOOD)
 
     def _fields(self, columns):
-        """`(source, target)`."""
-        return columns[self.source_column], columns[self.target_column]
+        """`(sources, targets)`."""
+        return columns[:, self.source_column], columns[:, self.target_column]
 
 
 class ConllFile(TextFile):
@@ -431,6 +467,10 @@ class ConllFile(TextFile):
                     continue
                 sentence.append((columns[self.token_column], columns[self.tag_column]))
 
+    def example_batches(self):
+        """`examples` in ragged batches of `READ_BATCH` sentences."""
+        return self.examples().ragged_batch(READ_BATCH)
+
     def examples(self):
         """`(words, tags)` of each good sentence, in file order: two 1-D
         string tensors."""
@@ -485,17 +525,17 @@ class TextLinesFile(TextFile):
         self.level = one_of("level", level, LEVELS)
         self.unit = "sentences" if self.level == "word" else "lines"
 
-    def _split(self, line):
-        return tf.reshape(line, [1])  # one column: the line
+    def _split(self, lines):
+        return tf.RaggedTensor.from_tensor(lines[:, None])  # one column: the line
 
     def _check(self, columns):
         if self.level == "char":
-            return tf.constant(GOOD)
-        blank = tf.equal(tf.size(tf.strings.split(columns[0])), 0)
+            return super()._check(columns)
+        blank = tf.equal(tf.strings.split(columns[:, 0]).row_lengths(), 0)
         return tf.where(blank, BLANK, GOOD)
 
     def _fields(self, columns):
-        """The line's tokens: 1-D strings."""
+        """The lines' tokens: ragged `(lines, None)` strings."""
         if self.level == "word":
-            return tf.strings.split(columns[0])
-        return tf.strings.unicode_split(columns[0] + "\n", "UTF-8")
+            return (tf.strings.split(columns[:, 0]),)
+        return (tf.strings.unicode_split(columns[:, 0] + "\n", "UTF-8"),)

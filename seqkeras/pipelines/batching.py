@@ -173,7 +173,6 @@ def row_dataset(
     """
     positive_int("batch_size", batch_size)
     positive_int("pool_batches", pool_batches)
-    rows = _plain(rows)
     spec = rows.element_spec
     x_spec = spec[0] if labelled else spec
     pads = tf.nest.map_structure(lambda s: tf.constant(0, s.dtype), x_spec)
@@ -240,14 +239,21 @@ def _batched(
             else dataset.ragged_batch(pool_size)
         )
         dataset = pools.map(lambda *pool: _sort_pool(pool, lengths)).unbatch()
-        if to_row is None:
-            dataset = _plain(dataset)
+    padding = (pads, label_pad) if label_pad is not None else None
     if to_row is not None:
         dataset = dataset.map(to_row, num_parallel_calls=tf.data.AUTOTUNE)
-    padding = (pads, label_pad) if label_pad is not None else None
-    dataset = dataset.padded_batch(
-        batch_size, padding_values=padding, drop_remainder=drop_remainder
-    )
+        dataset = dataset.padded_batch(
+            batch_size, padding_values=padding, drop_remainder=drop_remainder
+        )
+    else:
+        # Rows cut from ragged batches keep ragged specs, which `padded_batch`
+        # refuses: batched ragged, then padded a batch at a time, they give
+        # the same batches without a function call per row.
+        dataset = dataset.ragged_batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.map(
+            lambda *batch: _padded(batch, pads, label_pad),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     per_token = label_pad is not None
     if length_multiple > 1:
         dataset = dataset.map(
@@ -268,11 +274,19 @@ def _batched(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _plain(rows):
-    """Rows cut from a ragged batch (`unbatch`) come with rank-1 ragged
-    specs, which `padded_batch` refuses; passing them through a function
-    makes them plain tensors again."""
-    return rows.map(lambda *row: row if len(row) > 1 else row[0])
+def _padded(batch, pads, label_pad):
+    """A ragged batch `(x,)` or `(x, labels)` padded as `padded_batch`
+    pads: `x` with `pads`, per-token labels with `label_pad`."""
+
+    def dense(tensor, pad):
+        if isinstance(tensor, tf.RaggedTensor):
+            return tensor.to_tensor(default_value=pad)
+        return tensor
+
+    x = tf.nest.map_structure(dense, batch[0], pads)
+    if len(batch) == 1:
+        return x
+    return x, dense(batch[1], label_pad if label_pad is not None else 0)
 
 
 def _sort_pool(pool, lengths):

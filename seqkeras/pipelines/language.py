@@ -225,7 +225,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         """The stream's tokens without `[START]` / `[END]`, as 1-D string
         tensors of `lines` sentences' or lines' tokens each."""
         if isinstance(stream, TextLinesFile):
-            for batch in stream.examples().ragged_batch(lines):
+            for (batch,) in stream.example_batches():
                 yield batch.flat_values
             return
         for start in range(0, len(stream.units), lines):
@@ -301,7 +301,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         end = tf.fill([n, 1], Vocabulary.end_id)
         return tf.concat([start, ids, end], axis=1).flat_values.numpy()
 
-    def _file_ids(self, stream, lines=4096):
+    def _file_ids(self, stream):
         """A streamed file's ids, encoded once per vocabulary into a
         temporary file (8 bytes a token, deleted with the pipeline) and
         mapped into memory, so that TBPTT reads each window from disk."""
@@ -313,7 +313,7 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         handle, path = tempfile.mkstemp(prefix="seqkeras-ids-", suffix=".bin")
         weakref.finalize(self, _remove, path)
         with os.fdopen(handle, "wb") as f:
-            for batch in stream.examples().ragged_batch(lines):
+            for (batch,) in stream.example_batches():
                 ids = self.encoder.encode(batch)["token_ids"]  # (lines, None)
                 if self.level == "char":
                     ids = ids.flat_values  # one stream of characters

@@ -135,8 +135,7 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     def _stream_rows(self, stream):
         """The file's examples as `(ids, label)` rows."""
         return (
-            stream.examples()
-            .batch(1024)
+            stream.example_batches()
             .map(lambda texts, labels: (self.encoder.encode(texts), labels))
             .unbatch()
         )

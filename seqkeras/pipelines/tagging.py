@@ -218,14 +218,10 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         stream = self._stream(data)
         if stream is not None:
-            rows = (
-                stream.examples()
-                .ragged_batch(1024)
-                .map(
-                    lambda words, tags: (
-                        self.encoder.encode(words),
-                        self._stream_tag_ids(tags),
-                    )
+            rows = stream.example_batches().map(
+                lambda words, tags: (
+                    self.encoder.encode(words),
+                    self._stream_tag_ids(tags),
                 )
             )
             dataset = self._stream_batches(

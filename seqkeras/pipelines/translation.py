@@ -158,15 +158,11 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         stream = self._stream(data)
         if stream is not None:
-            rows = (
-                stream.examples()
-                .batch(1024)
-                .map(
-                    lambda sources, targets: {
-                        "source": self.source_encoder.encode(sources),
-                        "target": self.target_encoder.encode(targets),
-                    }
-                )
+            rows = stream.example_batches().map(
+                lambda sources, targets: {
+                    "source": self.source_encoder.encode(sources),
+                    "target": self.target_encoder.encode(targets),
+                }
             )
             dataset = self._stream_batches(
                 rows.unbatch(),

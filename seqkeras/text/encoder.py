@@ -35,6 +35,7 @@ encoded as a single `[UNK]`, so that every model sees at least one token and
 averages never divide by zero.
 """
 
+import collections
 import json
 import pathlib
 
@@ -91,6 +92,18 @@ def as_text_batch(texts, name="texts"):
                 f"{type(text).__name__} ({text!r:.40})."
             )
     return tf.constant(list(texts), dtype=tf.string, shape=[len(texts)])
+
+
+def token_counts(batches):
+    """How often each token occurs in batches of tokens (1-D string
+    tensors): counted in the graph a batch at a time (`unique_with_counts`),
+    so that Python sees each distinct token of a batch once."""
+    counts = collections.Counter()
+    for tokens in batches:
+        unique, _, n = tf.unique_with_counts(tokens)
+        words = (t.decode("utf-8") for t in unique.numpy())
+        counts.update(dict(zip(words, n.numpy().tolist(), strict=True)))
+    return counts
 
 
 def valid_utf8(texts):
@@ -225,13 +238,12 @@ class TextEncoder(tf.Module):
                 texts[start : start + batch_size]
                 for start in range(0, int(texts.shape[0]), batch_size)
             )
-        tokenized = (
-            [t.decode("utf-8") for t in row]
-            for batch in batches
-            for row in self.tokenize(batch).to_list()
-        )
         self.set_vocabulary(
-            Vocabulary.build(tokenized, max_size=max_size, min_count=min_count)
+            Vocabulary.from_counts(
+                token_counts(self.tokenize(batch).flat_values for batch in batches),
+                max_size=max_size,
+                min_count=min_count,
+            )
         )
 
     @property

@@ -37,7 +37,7 @@ import tensorflow_text as tf_text
 
 from seqkeras._validation import positive_int
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
-from seqkeras.text.encoder import valid_utf8
+from seqkeras.text.encoder import token_counts, valid_utf8
 from seqkeras.text.vocabulary import RESERVED, Vocabulary
 
 
@@ -164,10 +164,10 @@ class WordEncoder(tf.Module):
         keys, chars = collections.Counter(), collections.Counter()
         for batch in batches:
             part = batch.flat_values
-            keys.update(k.decode("utf-8") for k in self.normalize(part).numpy())
+            keys.update(token_counts([self.normalize(part)]))
             if self.uses_chars:
                 spelt = tf.strings.unicode_split(self._char_form(part), "UTF-8")
-                chars.update(c.decode("utf-8") for c in spelt.flat_values.numpy())
+                chars.update(token_counts([spelt.flat_values]))
         self.set_vocabulary(
             Vocabulary.from_counts(keys, max_size=max_size, min_count=min_count),
             Vocabulary.from_counts(chars) if self.uses_chars else None,
