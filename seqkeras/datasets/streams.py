@@ -77,11 +77,15 @@ def as_stream(data, file_class, **options):
     return None
 
 
-def encoded_rows(texts, encode, chunk=1024):
-    """A dataset of strings (or of tuples whose first item is the string)
-    as rows of token ids: `encode` (an encoder's batch `encode`) runs on
-    `chunk` texts at a time, and the batch is cut back into rows."""
-    return texts.batch(chunk).map(encode, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+def encoded_rows(stream, encode):
+    """A streamed file's examples as rows of ids: `encode` (a batch of
+    examples' parts -> the batch encoded, ragged) runs on each batch of
+    lines, several batches at once but in file order, and the batches are
+    then cut into rows."""
+    batches = stream.example_batches().map(
+        encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+    )
+    return batches.unbatch()
 
 
 def _unwrapped(*parts):

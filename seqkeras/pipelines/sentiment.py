@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import class_names, one_of
-from seqkeras.datasets.streams import LabelledTextFile
+from seqkeras.datasets.streams import LabelledTextFile, encoded_rows
 from seqkeras.datasets.text import LabelledTexts
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import classification_scores
@@ -134,10 +134,8 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
 
     def _stream_rows(self, stream):
         """The file's examples as `(ids, label)` rows."""
-        return (
-            stream.example_batches()
-            .map(lambda texts, labels: (self.encoder.encode(texts), labels))
-            .unbatch()
+        return encoded_rows(
+            stream, lambda texts, labels: (self.encoder.encode(texts), labels)
         )
 
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
