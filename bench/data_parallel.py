@@ -305,7 +305,8 @@ def main():
     if args.child:
         child(args)
         return
-    from bench.common import record
+    sys.path.insert(0, str(REPO / "bench"))
+    from common import record
 
     results = {name: run_setting(name, args.quick) for name in SETTINGS}
     record(

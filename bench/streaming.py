@@ -97,7 +97,8 @@ def main():
     if args.child:
         child(args)
         return
-    from bench.common import record
+    sys.path.insert(0, str(REPO / "bench"))
+    from common import record
 
     sizes = (2_000, 20_000) if args.quick else (100_000, 1_000_000)
     results = {}

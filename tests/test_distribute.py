@@ -30,6 +30,9 @@ from seqkeras.locking import FolderLock
 
 ROOT = pathlib.Path(__file__).parents[1]
 FAMILIES = ["classifier", "tagger", "decoder", "captioner", "language_model"]
+# The families that two processes train (the captioner's CNN, the slowest to
+# compile, trains on two devices only).
+PROCESS_FAMILIES = ["classifier", "tagger", "decoder", "language_model"]
 TIMEOUT = 600  # seconds any one subprocess may take
 
 
@@ -184,22 +187,22 @@ def test_two_processes_end_with_the_same_weights_as_one(two_devices, tmp_path):
             sys.executable, "-m", "tests.distributed_runs", str(tmp_path / f"p{i}"),
             "--distribute", "all", "--coordinator", f"127.0.0.1:{port}",
             "--num-processes", "2", "--process-id", str(i),
+            "--only", *PROCESS_FAMILIES,
         ]  # fmt: skip
 
     codes, outputs = finish(start_processes(command, 2))
     assert codes == [0, 0], outputs
     first, second = tmp_path / "p0" / "all", tmp_path / "p1" / "all"
     one = histories(devices / "none")
-    for family in FAMILIES:
+    for family in PROCESS_FAMILIES:
         for a, b in zip(weights(first, family), weights(second, family), strict=True):
             np.testing.assert_array_equal(a, b, err_msg=family)
         np.testing.assert_allclose(
             histories(first)[family]["loss"], one[family]["loss"], atol=1e-4
         )
-        if family != "captioner":
-            ones = weights(devices / "none", family)
-            for a, b in zip(weights(first, family), ones, strict=True):
-                np.testing.assert_allclose(a, b, atol=1e-4, err_msg=family)
+        ones = weights(devices / "none", family)
+        for a, b in zip(weights(first, family), ones, strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-4, err_msg=family)
 
 
 def train_command(out, epochs, port, i):
@@ -215,7 +218,7 @@ def train_command(out, epochs, port, i):
 def test_a_killed_process_stops_the_other_and_the_same_command_resumes(tmp_path):
     # Two folders, as on two machines without a shared filesystem.
     out = [tmp_path / "machine0", tmp_path / "machine1"]
-    epochs = 6
+    epochs = 4
     processes = start_processes(lambda port, i: train_command(out, epochs, port, i), 2)
     backup = out[0] / "checkpoints" / "backup" / "training_metadata.json"
     deadline = time.monotonic() + TIMEOUT
