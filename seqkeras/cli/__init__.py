@@ -39,9 +39,10 @@ from seqkeras.cli.command import (
     EXIT_INTERRUPTED,
     QUICK_SIZES,
     add_decoding_arguments,
-    add_device_arguments,
     user_error,
 )
+from seqkeras.cli.devices import leave as _leave
+from seqkeras.cli.devices import start_devices
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "QUICK_SIZES", "build_parser", "main"]
 
@@ -216,63 +217,6 @@ def choose_backend(argv):
                 f"KERAS_BACKEND={requested}) to train on {requested}."
             )
     os.environ["KERAS_BACKEND"] = requested
-
-
-def start_devices(argv):
-    """Before the backend starts, for `train`: makes `--devices` devices of
-    the processor where there are no GPUs, and joins the run's other
-    processes (`--coordinator`, `--num-processes`, `--process-id`, or the
-    `SEQKERAS_*` variables a cluster scheduler sets); see
-    `seqkeras.distribute`."""
-    if not argv or argv[0] != "train":
-        return
-    parser = argparse.ArgumentParser(add_help=False)
-    add_device_arguments(parser)
-    args, _ = parser.parse_known_args(argv)
-    if args.devices is None and args.coordinator is None:
-        if not os.environ.get(distribute_variables()[0]):
-            return
-    from seqkeras import distribute
-
-    if args.devices is not None:
-        distribute.use_devices(args.devices)
-    timeouts = {"heartbeat_timeout": args.heartbeat_timeout}
-    if args.coordinator is None and args.num_processes is None:
-        distribute.start_processes_from_environment(**timeouts)
-        return
-    if None in (args.coordinator, args.num_processes, args.process_id):
-        raise user_error(
-            "--coordinator, --num-processes and --process-id go together: give "
-            "all three (or set SEQKERAS_COORDINATOR, SEQKERAS_NUM_PROCESSES and "
-            "SEQKERAS_PROCESS_ID)."
-        )
-    distribute.start_processes(
-        args.coordinator, args.num_processes, args.process_id, **timeouts
-    )
-
-
-def distribute_variables():
-    from seqkeras.distribute import (
-        COORDINATOR_VARIABLE,
-        NUM_PROCESSES_VARIABLE,
-        PROCESS_ID_VARIABLE,
-    )
-
-    return COORDINATOR_VARIABLE, NUM_PROCESSES_VARIABLE, PROCESS_ID_VARIABLE
-
-
-def _leave(status):
-    """Exits with `status`. A process of a run of several that fails leaves
-    at once: exiting normally would wait for the others at JAX's shutdown
-    barrier, which fails only when their heartbeat times out."""
-    if status and "jax" in sys.modules:
-        import jax
-
-        if jax.process_count() > 1:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
-    return status
 
 
 def main(argv=None):

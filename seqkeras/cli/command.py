@@ -31,6 +31,18 @@ import pathlib
 import shutil
 import sys
 
+from seqkeras.cli.decoding import (  # noqa: F401  (part of this module's API)
+    DECODING_OPTIONS,
+    add_decoding_arguments,
+    decoding_options,
+    given_arguments,
+)
+from seqkeras.cli.devices import (
+    add_device_arguments,
+    device_counts,
+    first_line,
+    lost_peer,
+)
 from seqkeras.errors import DistributedError, InvalidArgumentError
 
 EXIT_ERROR = 1
@@ -57,54 +69,6 @@ RUN_ARGUMENTS += ("heartbeat_timeout",)
 
 # The Keras backends `train --backend` takes.
 BACKENDS = ("tensorflow", "jax")
-
-
-def add_device_arguments(parser):
-    """`train`'s options for several devices and processes (read before the
-    backend starts, see `seqkeras.cli.start_devices`)."""
-    group = parser.add_argument_group(
-        "several devices or machines (see README, Training on several devices or "
-        "machines)"
-    )
-    group.add_argument(
-        "--devices",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="train on N devices of this machine, each on an equal share of every "
-        "batch: its GPUs, or its processor split into N where there are none "
-        "(default 1)",
-    )
-    group.add_argument(
-        "--coordinator",
-        default=None,
-        metavar="HOST:PORT",
-        help="with several processes (JAX): the address of process 0, which "
-        "listens there (default: $SEQKERAS_COORDINATOR)",
-    )
-    group.add_argument(
-        "--num-processes",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="how many processes train together (default: $SEQKERAS_NUM_PROCESSES)",
-    )
-    group.add_argument(
-        "--process-id",
-        type=int,
-        default=None,
-        metavar="I",
-        help="this process's number, 0 to N-1; process 0 writes the run "
-        "(default: $SEQKERAS_PROCESS_ID)",
-    )
-    group.add_argument(
-        "--heartbeat-timeout",
-        type=positive_int,
-        default=100,
-        metavar="SECONDS",
-        help="a process silent this long is taken for dead and the run stops "
-        "(default 100)",
-    )
 
 
 def keras_backend():
@@ -579,31 +543,6 @@ class TaskCommand:
         return self.load_data(args)
 
 
-def device_counts(args):
-    """`metrics.json`'s `devices` (all processes together) and `processes`."""
-    from seqkeras import distribute
-
-    processes = distribute.process_count()
-    if processes > 1:
-        import jax
-
-        return {"devices": jax.device_count(), "processes": processes}
-    return {"devices": args.devices or 1, "processes": 1}
-
-
-def lost_peer(error):
-    """Whether `error` says that a collective lost another process (gloo's
-    "Connection reset by peer" and the like)."""
-    text = str(error).lower()
-    names = {"XlaRuntimeError", "JaxRuntimeError"}
-    return type(error).__name__ in names or "gloo" in text or "coordination" in text
-
-
-def first_line(error):
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
-
-
 def coverage(pipeline):
     """`{"embedding_coverage": ...}` for a run that started from pretrained
     vectors, else nothing."""
@@ -682,12 +621,6 @@ def save_figure(figure, path):
     plt.close(figure)
 
 
-def given_arguments(args, names):
-    """The arguments among `names` given on the command line (not None)."""
-    values = {name: getattr(args, name, None) for name in names}
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def _cells():
     from seqkeras.models.recurrent import CELLS
 
@@ -748,38 +681,6 @@ def add_model_arguments(parser, *names):
         flag = "--" + name.replace("_", "-")
         group.add_argument(flag, default=None, help=text, **keywords)
     return group
-
-
-DECODING_OPTIONS = ("method", "max_length", "temperature", "top_k", "seed")
-DECODING_OPTIONS += ("beam_width", "length_penalty")
-
-
-def add_decoding_arguments(parser):
-    """The decoding options of `seqkeras predict` (tasks that write text)."""
-    group = parser.add_argument_group(
-        "decoding (translation, captioning, language models)"
-    )
-    group.add_argument("--method", choices=["greedy", "sample", "beam"], default=None)
-    group.add_argument("--max-length", type=positive_int, default=None)
-    group.add_argument("--temperature", type=float, default=None)
-    group.add_argument("--top-k", type=positive_int, default=None)
-    group.add_argument("--seed", type=int, default=None)
-    group.add_argument(
-        "--beam-width", type=positive_int, default=None, help="implies --method beam"
-    )
-    group.add_argument("--length-penalty", type=float, default=None)
-
-
-def decoding_options(args):
-    """The decoding options given on the command line; a beam width alone
-    means beam search, a temperature or top-k alone sampling."""
-    options = given_arguments(args, DECODING_OPTIONS)
-    if "method" not in options:
-        if "beam_width" in options or "length_penalty" in options:
-            options["method"] = "beam"
-        elif {"temperature", "top_k", "seed"} & set(options):
-            options["method"] = "sample"
-    return options
 
 
 class GenerativeCommand(TaskCommand):

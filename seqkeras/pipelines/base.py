@@ -53,14 +53,14 @@ from seqkeras._validation import (
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.models.ensemble import average_ensemble
 from seqkeras.pipelines import registry
+from seqkeras.pipelines.data import JAX_LENGTH_MULTIPLE, PipelineData  # noqa: F401
+from seqkeras.pipelines.distributed import OneDeviceCopy
 from seqkeras.pipelines.stages import Staged
 from seqkeras.pipelines.training import Checkpoints
 
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
 TRAINING_BATCH_SIZE = 32
-# On JAX, training batches are padded to a multiple of this many steps.
-JAX_LENGTH_MULTIPLE = 8
 INFERENCE_BATCH_SIZE = 256
 
 
@@ -97,46 +97,6 @@ def auto_jit_compile():
     return False
 
 
-class _OneDeviceCopy(keras.callbacks.Callback):
-    """During a distributed `fit`: brings the pipeline's one-device model
-    up to date at the end of every epoch, validates it there (Keras'
-    scores, named `val_*`, as its own validation would), and leaves it as the
-    pipeline's model until the next epoch begins, so that the task's
-    callbacks (which may call `evaluate`) read it and not the distributed
-    copy. The distribution is set aside meanwhile.
-
-    Validating on one device keeps every score exact: a distributed pass
-    would have to drop or pad the batches that do not split evenly.
-    """
-
-    def __init__(self, pipeline, one_device, replicas, validation):
-        super().__init__()
-        self.pipeline, self.one_device = pipeline, one_device
-        self.replicas, self.validation = replicas, validation
-        self._outside = contextlib.ExitStack()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._outside.close()
-        self.pipeline.model = self.model
-
-    def on_epoch_end(self, epoch, logs=None):
-        distribute_lib.copy_state(self.model, self.one_device, optimizer=False)
-        self._outside.enter_context(self.replicas.outside())
-        self.pipeline.model = self.one_device
-        if self.validation is not None:
-            scores = self.one_device.evaluate(
-                self.validation,
-                callbacks=self.pipeline._evaluation_callbacks(),
-                verbose=0,
-                return_dict=True,
-            )
-            logs.update({f"val_{name}": value for name, value in scores.items()})
-
-    def on_train_end(self, logs=None):
-        self._outside.close()
-        self.pipeline.model = self.model  # `fit` copies the end state over
-
-
 def as_data(data, data_class, pair):
     """`data` as a `data_class` (or built from a pair such as `(texts,
     labels)`, named by `pair`), refused when empty."""
@@ -155,7 +115,7 @@ def as_data(data, data_class, pair):
     return data
 
 
-class Pipeline:
+class Pipeline(PipelineData):
     """Base class: preprocessing + model for one task.
 
     Subclasses set `task` (the task's name, see `registry`), `monitor` (the
@@ -170,9 +130,6 @@ class Pipeline:
     presets = {}  # architecture name -> builder arguments
     builder = None  # the model builder the architectures configure
     monitor = ("val_loss", "min")
-    # The file a task streams its data from when given one or its path (a
-    # `seqkeras.datasets.streams.TextFile`); None: lists only.
-    file_class = None
     export_signature = "serve"
     export_output = None
     # Constructor arguments of earlier versions -> their current names, so
@@ -238,10 +195,6 @@ class Pipeline:
         """Callbacks that change what trains during `fit` (see
         `pipelines.pretrained`)."""
         return []
-
-    def _file_options(self):
-        """How the task opens a path given as data (`file_class`'s options)."""
-        return {}
 
     def _fingerprint(self):
         """What a checkpoint must agree with to be resumed (JSON-serialisable)."""
@@ -398,7 +351,7 @@ class Pipeline:
         one_device = self.model
         if replicas is not None:
             # The copy that trains is built in the engine's scope; the
-            # pipeline's own model follows it (`_OneDeviceCopy`).
+            # pipeline's own model follows it (`OneDeviceCopy`).
             with replicas.scope():
                 self.model = self._replica_model(replicas)
                 distribute_lib.copy_state(one_device, self.model)
@@ -469,9 +422,9 @@ class Pipeline:
         training = contextlib.nullcontext()
         if replicas is not None:
             # Validation runs on the one-device model, before the callbacks
-            # that read its scores (see `_OneDeviceCopy`).
+            # that read its scores (see `OneDeviceCopy`).
             training, first = replicas.training(self.model)
-            copy = _OneDeviceCopy(self, one_device, replicas, val_ds)
+            copy = OneDeviceCopy(self, one_device, replicas, val_ds)
             all_callbacks[:0] = [*first, copy]
             val_ds = None
 
@@ -554,78 +507,6 @@ class Pipeline:
         encoder.adapt(
             texts, max_size=self.max_vocabulary_size, min_count=self.min_count
         )
-
-    def _sequence_batches(
-        self, ids, labels=None, *, batch_size, training, whole_batches=False, **kw
-    ):
-        """`batching.sequence_dataset` of `ids` (and `labels`): shuffled and,
-        if the pipeline buckets, bucketed by length in training."""
-        from seqkeras.pipelines.batching import sequence_dataset
-
-        options = self._batching(training, whole_batches)
-        return sequence_dataset(ids, labels, batch_size=batch_size, **options, **kw)
-
-    def _stream_batches(
-        self, rows, stream, *, batch_size, training, whole_batches=False, **kw
-    ):
-        """`batching.row_dataset` of the encoded `rows` of a streamed file
-        (`stream`): the batches `_sequence_batches` makes of the same
-        examples given as a list, for a file that fits the shuffle buffer."""
-        from seqkeras.datasets.streams import SHUFFLE_BUFFER
-        from seqkeras.pipelines.batching import row_dataset
-
-        options = self._batching(training, whole_batches)
-        return row_dataset(
-            rows,
-            len(stream),
-            batch_size=batch_size,
-            shuffle_buffer=SHUFFLE_BUFFER,
-            **options,
-            **kw,
-        )
-
-    def _batching(self, training, whole_batches):
-        bucketing = training and getattr(self, "bucketing", False)
-        # On JAX a training step is compiled for each batch shape: lengths
-        # rounded up to a multiple of 8 leave a few shapes instead of one per
-        # sentence length (the mask hides the extra padding). TensorFlow
-        # traces its step once for any shape.
-        multiple = JAX_LENGTH_MULTIPLE if keras.backend.backend() == "jax" else 1
-        return dict(
-            shuffle=training,
-            bucketing=bucketing,
-            seed=self.seed,
-            length_multiple=multiple,
-            drop_remainder=whole_batches,
-        )
-
-    def _open(self, data):
-        """A path becomes the task's streamed file (`file_class`, see
-        `seqkeras.datasets.streams`), read once to count its lines and
-        report its bad ones; anything else passes through."""
-        if self.file_class is None:
-            return data
-        from seqkeras.datasets.streams import as_stream
-
-        if isinstance(data, str) and not pathlib.Path(data).expanduser().is_file():
-            raise InvalidInputError(
-                f"Got the text {data!r} as data, and no file has that name: pass the "
-                "data itself (see the pipeline's docstring) or the path of a file "
-                f"({self.file_class.__name__})."
-            )
-        stream = as_stream(data, self.file_class, **self._file_options())
-        if stream is None:
-            return data
-        if stream.report.bad and not stream.reported:
-            print(stream.report.summary())
-            stream.reported = True
-        return stream
-
-    def _stream(self, data):
-        """`data` if it is a streamed file, else None."""
-        if self.file_class is not None and isinstance(data, self.file_class):
-            return data
-        return None
 
     def _batches(self, items, batch_size, verbose=0):
         """Slices of `batch_size` inputs, with a progress bar if `verbose`."""
