@@ -51,34 +51,13 @@ def tbptt_windows(
     >>> y.tolist()
     [[2, 3], [7, 8], [4, 5], [9, 10]]
     """
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
-        raise InvalidInputError(
-            f"Expected a 1-D stream of integer ids, got an array of shape "
-            f"{ids.shape} and dtype {ids.dtype}."
-        )
-    positive_int("batch_size", batch_size)
-    positive_int("num_steps", num_steps)
-    row_length = len(ids) // batch_size  # tokens per row; the rest is dropped
-    if row_length < 2:
-        raise InvalidInputError(
-            f"A stream of {len(ids)} tokens is too short for {batch_size} rows "
-            "of at least 2 tokens: use a longer text or a smaller batch_size."
-        )
-    rows = ids[: batch_size * row_length].reshape(batch_size, row_length)
+    rows, num_windows = _rows(np.asarray(ids), batch_size, num_steps, drop_remainder)
     inputs, targets = rows[:, :-1], rows[:, 1:]  # (batch_size, row_length - 1)
     if drop_remainder:
-        num_windows = (row_length - 1) // num_steps
-        if num_windows == 0:
-            raise InvalidInputError(
-                f"Rows of {row_length} tokens hold no window of {num_steps} "
-                "steps: lower num_steps or batch_size, or use a longer text."
-            )
         width = num_windows * num_steps
         inputs, targets = inputs[:, :width], targets[:, :width]
     else:
-        num_windows = math.ceil((row_length - 1) / num_steps)
-        pad = num_windows * num_steps - (row_length - 1)
+        pad = num_windows * num_steps - inputs.shape[1]
         inputs = np.pad(inputs, ((0, 0), (0, pad)))
         targets = np.pad(targets, ((0, 0), (0, pad)))
     weights = (~np.isin(targets, unpredicted_ids)).astype("float32")
@@ -114,30 +93,8 @@ def tbptt_dataset(
     """
     import tensorflow as tf
 
-    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
-        raise InvalidInputError(
-            f"Expected a 1-D stream of integer ids, got an array of shape "
-            f"{ids.shape} and dtype {ids.dtype}."
-        )
-    positive_int("batch_size", batch_size)
-    positive_int("num_steps", num_steps)
-    row_length = len(ids) // batch_size
-    if row_length < 2:
-        raise InvalidInputError(
-            f"A stream of {len(ids)} tokens is too short for {batch_size} rows "
-            "of at least 2 tokens: use a longer text or a smaller batch_size."
-        )
-    rows = ids[: batch_size * row_length].reshape(batch_size, row_length)
-    usable = row_length - 1  # the inputs of a row: all but its last token
-    if drop_remainder:
-        num_windows = usable // num_steps
-        if num_windows == 0:
-            raise InvalidInputError(
-                f"Rows of {row_length} tokens hold no window of {num_steps} "
-                "steps: lower num_steps or batch_size, or use a longer text."
-            )
-    else:
-        num_windows = math.ceil(usable / num_steps)
+    rows, num_windows = _rows(ids, batch_size, num_steps, drop_remainder)
+    usable = rows.shape[1] - 1  # the inputs of a row: all but its last token
     end = num_windows * num_steps if drop_remainder else usable
     unpredicted = np.asarray(unpredicted_ids)
 
@@ -161,3 +118,31 @@ def tbptt_dataset(
 
     dataset = tf.data.Dataset.range(num_windows).map(read)
     return dataset.prefetch(tf.data.AUTOTUNE), predicted
+
+
+def _rows(ids, batch_size, num_steps, drop_remainder):
+    """`ids` (checked) cut into `batch_size` rows of equal length (a view,
+    the remainder dropped), and how many windows of `num_steps` they give."""
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise InvalidInputError(
+            f"Expected a 1-D stream of integer ids, got an array of shape "
+            f"{ids.shape} and dtype {ids.dtype}."
+        )
+    positive_int("batch_size", batch_size)
+    positive_int("num_steps", num_steps)
+    row_length = len(ids) // batch_size  # tokens per row; the rest is dropped
+    if row_length < 2:
+        raise InvalidInputError(
+            f"A stream of {len(ids)} tokens is too short for {batch_size} rows "
+            "of at least 2 tokens: use a longer text or a smaller batch_size."
+        )
+    rows = ids[: batch_size * row_length].reshape(batch_size, row_length)
+    if not drop_remainder:
+        return rows, math.ceil((row_length - 1) / num_steps)
+    num_windows = (row_length - 1) // num_steps
+    if num_windows == 0:
+        raise InvalidInputError(
+            f"Rows of {row_length} tokens hold no window of {num_steps} "
+            "steps: lower num_steps or batch_size, or use a longer text."
+        )
+    return rows, num_windows
