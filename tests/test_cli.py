@@ -337,3 +337,83 @@ def test_seeds_train_one_model_each_and_keep_their_average(tmp_path):
     np.testing.assert_allclose(load_pipeline(out).predict(texts), mean, atol=1e-5)
     with pytest.raises(SystemExit):  # a task whose models do not average
         cli.main(["train", "translation", "--out", str(tmp_path / "t"), "--seeds", "0"])
+
+
+STREAMING_TASKS = ["sentiment", "translation", "tagging", "language-model"]
+
+
+def write_streamed_files(task, folder):
+    """A training file with a bad line (the 6th) and clean validation and
+    test files, in the formats `--stream` reads: the `train` arguments."""
+    if task == "sentiment":
+        rows = [f"{w} film no. {i}\t{w}" for i in range(20) for w in ("good", "bad")]
+        header, bad = ["text\tlabel"], "a review without its label"
+    elif task == "translation":
+        rows = [f"one {i}\tuno {i}" for i in range(30)]
+        header, bad = [], "a sentence without its translation"
+    elif task == "tagging":
+        sentence = ["Peter B-PER", "sleeps O", ""]
+        rows = sentence * 15
+        header, bad = [], "Paris B-LOC extra"
+    else:
+        rows = ["the cat sat on the mat"] * 40
+        header, bad = [], "bytes \udcff that are not text"
+    lines = header + rows
+    lines.insert(5, bad)
+
+    def write(name, lines):
+        data = "\n".join(lines) + "\n"
+        (folder / name).write_bytes(data.encode("utf-8", "surrogateescape"))
+        return str(folder / name)
+
+    files = [write("train.txt", lines)]
+    files += [write(f"{name}.txt", header + rows[:9]) for name in ("valid", "test")]
+    return ["--dataset", files[0], "--validation", files[1], "--test", files[2]]
+
+
+@pytest.mark.parametrize("task", STREAMING_TASKS)
+def test_streamed_files_train_and_report_their_bad_lines(task, tmp_path, capsys):
+    command = cli.command_for(task)
+    files = write_streamed_files(task, tmp_path)
+    out = tmp_path / "run"
+    argv = ["train", task, "--epochs", "1", "--out", str(out), "--stream"]
+    argv = [*argv, *command.smoke_arguments, *files]
+    if task == "tagging":
+        argv += ["--scheme", "iob2"]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"train \(streamed\): train\.txt: \d+ \w+ from \d+ lines; 1 bad "
+                     r"line left out: line 6 \(", printed)  # fmt: skip
+    assert "valid.txt" in printed and "test.txt" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["arguments"]["stream"] is True
+    assert metrics["dataset"] == "train.txt"
+    test_size = {"tagging": 3, "language-model": 9}.get(task, 9)
+    counts = {"sentiment": "num_examples", "translation": "num_sentences",
+              "tagging": "num_sentences", "language-model": "tokens"}  # fmt: skip
+    expected = 9 * 7 if task == "language-model" else test_size
+    assert metrics["test"][counts[task]] == expected
+    assert cli.main(["evaluate", str(out)]) == 0  # streams the test file again
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "train.txt" and result[counts[task]] == expected
+    # The bad line stops the run when asked to.
+    argv += ["--on-bad-line", "fail", "--overwrite"]
+    assert cli.main(argv) == 1
+    error = capsys.readouterr().err
+    assert re.search(r"train\.txt, line 6: .*--on-bad-line skip", error)
+
+
+def test_stream_options_are_checked(tmp_path, capsys):
+    files = write_streamed_files("sentiment", tmp_path)
+    write_user_files("sentiment", tmp_path)
+    train = ["train", "sentiment", "--out", str(tmp_path / "run")]
+    for extra, message in [
+        (["--stream", *files[:2]], "--stream needs --validation and --test FILE"),
+        (["--stream", *files[:4]], "--stream needs --test FILE"),
+        (["--stream"], "'sentiment-sample' is a catalogue data set"),
+        ([*files, "--on-bad-line", "skip"], "--on-bad-line goes with --stream"),
+        (["--stream", "--dataset", str(tmp_path / "reviews.csv"), *files[2:]],
+         "reviews.csv: --stream reads tab-separated files"),
+    ]:  # fmt: skip
+        assert cli.main([*train, *extra]) == 1
+        assert re.search(message, capsys.readouterr().err), extra

@@ -118,6 +118,7 @@ class TaskCommand:
     default_epochs = 10
     files = ()  # what `train` writes besides COMMON_FILES
     unit = "examples"  # what `examples_per_second` counts
+    streams = False  # whether `--stream` reads the user's files as streams
     # Arguments of a `train` that runs in seconds on embedded data (tests).
     smoke_arguments = ()
 
@@ -155,8 +156,23 @@ class TaskCommand:
         `summary()` and `subset(**QUICK_SIZES)`. A file goes to `load_files`."""
         from seqkeras import datasets
 
+        stream = getattr(args, "stream", False)
         if is_file_name(args.dataset):
-            return self.load_files(args, **file_arguments(args))
+            files = file_arguments(args)
+            if stream:
+                return self.load_streams(args, files)
+            if getattr(args, "on_bad_line", None):
+                raise user_error(
+                    "--on-bad-line goes with --stream; a file read into memory "
+                    "is refused at its first bad line, with the line's number."
+                )
+            return self.load_files(args, **files)
+        if stream:
+            raise user_error(
+                f"--stream reads your own files (--dataset FILE --validation FILE "
+                f"--test FILE); {args.dataset!r} is a catalogue data set, which is "
+                "read into memory."
+            )
         if args.validation or args.test:
             raise user_error(
                 f"--validation and --test name files that go with a file as "
@@ -166,10 +182,29 @@ class TaskCommand:
         datasets.get_info(args.dataset, task=self.task)
         return datasets.load(args.dataset)
 
+    def load_streams(self, args, files):
+        """`--stream`: the training, validation and test files read through
+        `tf.data` a batch of lines at a time (never held in memory)."""
+        missing = [f"--{name}" for name in ("validation", "test") if not files[name]]
+        if missing:
+            raise user_error(
+                f"--stream needs {' and '.join(missing)} FILE: a streamed file is "
+                "read in order and never held, so it cannot be cut into parts "
+                "(--split). Split it once beforehand, or drop --stream."
+            )
+        return self.open_streams(
+            args, files["train"], files["validation"], files["test"]
+        )
+
     def load_files(self, args, train, validation, test, split, seed):
         """The user's files as a data set (see `load_data`); `split` is the
         `(train, validation)` fractions of `--split`."""
         raise user_error(f"{self.task} trains on catalogue data sets only.")
+
+    def open_streams(self, args, train, validation, test):
+        """The three files (paths) as the task's streams: a
+        `seqkeras.datasets.streams.StreamedData` (see `load_streams`)."""
+        raise NotImplementedError
 
     def pipeline_inputs(self, args, data):
         """Pipeline arguments that come from the data (class names, a
@@ -322,6 +357,22 @@ class TaskCommand:
             "faster setting on a CPU for the backend, see BENCHMARKS.md)",
         )
         add_device_arguments(parser)
+        if self.streams:
+            parser.add_argument(
+                "--stream",
+                action="store_true",
+                help="read --dataset, --validation and --test through tf.data a "
+                "batch of lines at a time, never whole in memory (for corpora "
+                "larger than memory)",
+            )
+            parser.add_argument(
+                "--on-bad-line",
+                choices=["skip", "fail"],
+                default=None,
+                help="with --stream: leave out lines that cannot be examples, "
+                "counted and reported with their numbers (skip, the default), or "
+                "stop at the first (fail)",
+            )
         if self.averages:
             parser.add_argument(
                 "--seeds",

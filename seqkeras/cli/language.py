@@ -23,6 +23,7 @@ class LanguageModelCommand(GenerativeCommand):
     smoke_arguments = ("--dataset", "toy-language", "--units", "16")
     smoke_arguments += ("--embedding-dim", "8", "--num-steps", "8")
     smoke_arguments += ("--optimizer", "adam", "--learning-rate", "0.01")
+    streams = True
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -53,6 +54,16 @@ class LanguageModelCommand(GenerativeCommand):
         del files["seed"]  # a text is cut in reading order
         return datasets.load_text_files(**files, level=args.level or "word")
 
+    def open_streams(self, args, train, validation, test):
+        from seqkeras.datasets.streams import StreamedData, TextLinesFile
+
+        level = args.level or "word"
+        options = {"level": level, "on_bad_line": args.on_bad_line or "skip"}
+        return StreamedData(
+            *(TextLinesFile(path, **options) for path in (train, validation, test)),
+            level=level,
+        )
+
     def load_data(self, args):
         data = super().load_data(args)
         if args.level and args.level != data.level:
@@ -74,7 +85,9 @@ class LanguageModelCommand(GenerativeCommand):
         return {"level": data.level}
 
     def report(self, pipeline, data, args):
-        prompt = "" if data.level == "word" else data.test.units[0][:1]
+        from seqkeras.datasets.streams import head
+
+        prompt = "" if data.level == "word" else head(data.test, 1).units[0][:1]
         length = 60 if data.level == "word" else 200
         samples = {
             str(t): pipeline.predict(prompt, max_length=length, temperature=t, seed=0)
@@ -98,9 +111,10 @@ class LanguageModelCommand(GenerativeCommand):
         )
 
     def examples(self, pipeline, data):
-        if data.level == "char":
-            return [data.test.units[0][:1], ""]
-        return ["", " ".join(data.test.units[0][:2])]
+        from seqkeras.datasets.streams import head
+
+        first = head(data.test, 1).units[0]
+        return [first[:1], ""] if data.level == "char" else ["", " ".join(first[:2])]
 
     def print_predictions(self, texts, predictions, pipeline, as_json):
         if as_json:

@@ -7,6 +7,7 @@ from seqkeras.cli.command import (
     Report,
     TaskCommand,
     add_model_arguments,
+    user_error,
 )
 
 
@@ -19,6 +20,7 @@ class SentimentCommand(TaskCommand):
     averages = True  # `--seeds` writes members/
     files = ("members", "preprocessing.json", "confusion_matrix.png")
     smoke_arguments = ("--units", "8", "--embedding-dim", "8")
+    streams = True
 
     def add_arguments(self, parser):
         self.add_file_arguments(parser)
@@ -52,6 +54,29 @@ class SentimentCommand(TaskCommand):
             format=args.format,
         )
 
+    def open_streams(self, args, train, validation, test):
+        from seqkeras.datasets.streams import LabelledTextFile, StreamedData
+        from seqkeras.datasets.text import table_format
+
+        for path in (train, validation, test):
+            if table_format(path, args.format) != "tsv":
+                raise user_error(
+                    f"{path}: --stream reads tab-separated files with a header "
+                    "row (.tsv); save it as TSV (or pass --format tsv if it is "
+                    "one), or drop --stream."
+                )
+        options = {
+            "text_column": args.text_column,
+            "label_column": args.label_column,
+            "on_bad_line": args.on_bad_line or "skip",
+        }
+        train = LabelledTextFile(train, **options)
+        validation, test = (
+            LabelledTextFile(path, label_names=train.label_names, **options)
+            for path in (validation, test)
+        )
+        return StreamedData(train, validation, test, label_names=train.label_names)
+
     def pipeline_inputs(self, args, data):
         return {"label_names": data.label_names, "bucketing": not args.no_bucketing}
 
@@ -72,7 +97,9 @@ class SentimentCommand(TaskCommand):
         )
 
     def examples(self, pipeline, data):
-        return list(data.test.texts[:3])
+        from seqkeras.datasets.streams import head
+
+        return list(head(data.test, 3).texts[:3])
 
     def print_predictions(self, texts, predictions, pipeline, as_json):
         for text, row in zip(texts, predictions, strict=True):

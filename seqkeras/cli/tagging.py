@@ -8,6 +8,7 @@ from seqkeras.cli.command import (
     Report,
     TaskCommand,
     add_model_arguments,
+    user_error,
 )
 
 
@@ -22,6 +23,7 @@ class TaggingCommand(TaskCommand):
     files = ("members", "preprocessing.json", "entity_f1.png")
     unit = "sentences"
     smoke_arguments = ("--dataset", "toy-ner", "--units", "8", "--embedding-dim", "8")
+    streams = True
 
     def add_arguments(self, parser):
         group = parser.add_argument_group("your own files (--dataset FILE)")
@@ -60,15 +62,35 @@ class TaggingCommand(TaskCommand):
             tag_column=args.tag_column,
             scheme=args.scheme,
         )
-        spans = all(
-            t == "O" or t[:2] in ("B-", "I-", "E-", "S-") for t in data.tag_names
-        )
-        if args.scheme is None and spans and len(data.tag_names) > 1:
-            print(
-                "note: the tags look like entity tags; pass --scheme iob2 (or iob1, "
-                "iobes) to check them and score entities (F1), not tokens"
-            )
+        note_entity_tags(data.tag_names, args.scheme)
         return data
+
+    def open_streams(self, args, train, validation, test):
+        import pathlib
+
+        from seqkeras.datasets.streams import ConllFile, StreamedData
+
+        columns = {"token_column": args.token_column, "tag_column": args.tag_column}
+        named = any(isinstance(c, str) for c in columns.values())
+        suffixes = {pathlib.Path(p).suffix.lower() for p in (train, validation, test)}
+        format = args.format or ("conllu" if ".conllu" in suffixes else "conll")
+        if named or format == "conllu":
+            raise user_error(
+                "--stream reads CoNLL column files (words and tags by position); "
+                "CoNLL-U files and named columns are read into memory: drop "
+                "--stream."
+            )
+        options = {n: c for n, c in columns.items() if c is not None}
+        options["on_bad_line"] = args.on_bad_line or "skip"
+        train = ConllFile(train, **options)
+        validation, test = (
+            ConllFile(path, tag_names=train.tag_names, **options)
+            for path in (validation, test)
+        )
+        note_entity_tags(train.tag_names, args.scheme)
+        return StreamedData(
+            train, validation, test, tag_names=train.tag_names, scheme=args.scheme
+        )
 
     def pipeline_inputs(self, args, data):
         return {"tag_names": data.tag_names, "scheme": data.scheme}
@@ -98,7 +120,9 @@ class TaggingCommand(TaskCommand):
         )
 
     def examples(self, pipeline, data):
-        return [" ".join(words) for words in data.test.tokens[:3]]
+        from seqkeras.datasets.streams import head
+
+        return [" ".join(words) for words in head(data.test, 3).tokens[:3]]
 
     def print_predictions(self, texts, predictions, pipeline, as_json):
         for result in predictions:
@@ -115,6 +139,17 @@ def column(text):
         return int(text)
     except ValueError:
         return text
+
+
+def note_entity_tags(tag_names, scheme):
+    """Suggests `--scheme` when the tags look like entity tags and none was
+    given."""
+    spans = all(t == "O" or t[:2] in ("B-", "I-", "E-", "S-") for t in tag_names)
+    if scheme is None and spans and len(tag_names) > 1:
+        print(
+            "note: the tags look like entity tags; pass --scheme iob2 (or iob1, "
+            "iobes) to check them and score entities (F1), not tokens"
+        )
 
 
 COMMAND = TaggingCommand()

@@ -17,6 +17,7 @@ class TranslationCommand(GenerativeCommand):
     files = ("source_preprocessing.json", "target_preprocessing.json", "attention.png")
     unit = "pairs"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8", "--beam-width", "2")
+    streams = True
 
     def add_arguments(self, parser):
         add_model_arguments(
@@ -30,12 +31,21 @@ class TranslationCommand(GenerativeCommand):
 
         return datasets.load_sentence_pairs(**files)
 
+    def open_streams(self, args, train, validation, test):
+        from seqkeras.datasets.streams import SentencePairFile, StreamedData
+
+        options = {"on_bad_line": args.on_bad_line or "skip"}
+        return StreamedData(
+            *(SentencePairFile(path, **options) for path in (train, validation, test))
+        )
+
     def report(self, pipeline, data, args):
         from seqkeras import plots
+        from seqkeras.datasets.streams import head
 
         test = pipeline.evaluate(data.test, method="greedy")
         test_beam = pipeline.evaluate(data.test, method="beam")
-        example = data.test.sources[0]
+        example = head(data.test, 1).sources[0]
         detail = pipeline.predict_details(example)
         figures = {}
         if pipeline.has_attention:
@@ -62,7 +72,9 @@ class TranslationCommand(GenerativeCommand):
         )
 
     def examples(self, pipeline, data):
-        return list(dict.fromkeys(data.test.sources))[:3]
+        from seqkeras.datasets.streams import head
+
+        return list(dict.fromkeys(head(data.test, 30).sources))[:3]
 
 
 COMMAND = TranslationCommand()

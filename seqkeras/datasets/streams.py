@@ -39,10 +39,12 @@ reviews.tsv: 2 examples from 4 lines;
 2 bad lines left out: line 3 (1 column, 2 needed), line 5 (bytes that are not UTF-8)
 """
 
+import copy
 import itertools
 import os
 import pathlib
 
+import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import one_of
@@ -140,6 +142,7 @@ class TextFile:
         if not self.path.is_file():
             raise InvalidInputError(f"No such file: {self.path}")
         self.on_bad_line = one_of("on_bad_line", on_bad_line, ON_BAD_LINE)
+        self.limit = None  # read at most this many lines (`subset`)
         self._report = None
         self.reported = False  # whether a pipeline has printed the report
 
@@ -147,6 +150,11 @@ class TextFile:
 
     def _fields(self, columns):
         """The example (a tuple of tensors) from a line's columns."""
+        raise NotImplementedError
+
+    def _in_memory(self, parts):
+        """The task's in-memory container (`Examples`) of examples given
+        as Python lists of their parts (see `head`)."""
         raise NotImplementedError
 
     def _check(self, columns):
@@ -170,7 +178,7 @@ class TextFile:
         numbered = lines.enumerate(start=1)  # (line number, line)
         if self.header:
             numbered = numbered.skip(1)
-        return numbered
+        return numbered if self.limit is None else numbered.take(self.limit)
 
     def _split(self, lines):
         """A batch of lines -> their columns, ragged `(lines, None)`."""
@@ -260,9 +268,9 @@ class TextFile:
         if self.on_bad_line == "fail" and first:
             line, reason = first[0]
             raise InvalidInputError(
-                f"{self.path}, line {line}: {reason}. Fix the line, or pass "
-                "on_bad_line='skip' to leave such lines out (they are counted and "
-                "reported)."
+                f"{self.path}, line {line}: {reason}. Fix the line, or leave such "
+                "lines out, counted and reported (on_bad_line='skip'; "
+                "--on-bad-line skip on the command line)."
             )
         self._report = LineReport(
             self.path.name, lines, lines - bad_count - blank, bad_count, first
@@ -273,6 +281,38 @@ class TextFile:
                 f"{self.path} holds no usable example ({self._report.summary()})."
             )
         return self._report
+
+    def subset(self, size, seed=0):
+        """The same file read only up to its first `size` lines (the header
+        aside): a quick run's slice (`Splits.subset`; the first lines, not
+        a sample, so `seed` is not used)."""
+        del seed
+        if size is None:
+            return self
+        part = copy.copy(self)
+        part.limit = int(size) if self.limit is None else min(self.limit, int(size))
+        part._report, part.reported = None, False
+        return part
+
+    def head(self, size):
+        """The first `size` examples, in the task's in-memory container
+        (`LabelledTexts`, `SentencePairs`, `TaggedSentences`, `TextStream`),
+        to show or to try a model on."""
+
+        def value(part):
+            part = part.numpy()
+            if isinstance(part, bytes):
+                return part.decode("utf-8")
+            if isinstance(part, np.ndarray) and part.dtype == object:
+                return [item.decode("utf-8") for item in part]
+            return part.item()
+
+        examples = self.examples()
+        parts = [[] for _ in tf.nest.flatten(examples.element_spec)]
+        for example in examples.take(size):
+            for values, part in zip(parts, tf.nest.flatten(example), strict=True):
+                values.append(value(part))
+        return self._in_memory(parts)
 
     def _reason(self, code, count):
         if code == COLUMNS:
@@ -370,6 +410,11 @@ class LabelledTextFile(TextFile):
         reasons[UNKNOWN_LABEL] = f"a label that is not one of {list(self.label_names)}"
         return reasons
 
+    def _in_memory(self, parts):
+        from seqkeras.datasets.text import LabelledTexts
+
+        return LabelledTexts(*parts)
+
     def _fields(self, columns):
         """`(texts, label ids)`."""
         labels = self._labels.lookup(self._strip(columns[:, self.label_index]))
@@ -397,6 +442,11 @@ class SentencePairFile(TextFile):
         target = tf.strings.strip(columns[:, self.target_column])
         empty = tf.logical_or(tf.equal(source, ""), tf.equal(target, ""))
         return tf.where(empty, EMPTY, GOOD)
+
+    def _in_memory(self, parts):
+        from seqkeras.datasets.translation import SentencePairs
+
+        return SentencePairs(*parts)
 
     def _fields(self, columns):
         """`(sources, targets)`."""
@@ -442,7 +492,8 @@ class ConllFile(TextFile):
         width, sentence, start, wrong = None, [], None, []
         with open(self.path, "rb") as f:
             # A blank line after the last one ends its sentence.
-            for number, raw in enumerate(itertools.chain(f, [b""]), start=1):
+            lines = itertools.chain(itertools.islice(f, self.limit), [b""])
+            for number, raw in enumerate(lines, start=1):
                 try:
                     line = raw.decode("utf-8").lstrip(BOM)
                 except UnicodeDecodeError:
@@ -471,6 +522,11 @@ class ConllFile(TextFile):
                     continue
                 sentence.append((columns[self.token_column], columns[self.tag_column]))
 
+    def _in_memory(self, parts):
+        from seqkeras.datasets.tagging import TaggedSentences
+
+        return TaggedSentences(*parts)
+
     def example_batches(self):
         """`examples` in ragged batches of `READ_BATCH` sentences."""
         return self.examples().ragged_batch(READ_BATCH)
@@ -492,12 +548,12 @@ class ConllFile(TextFile):
         if self.on_bad_line == "fail" and bad:
             line, reason = bad[0]
             raise InvalidInputError(
-                f"{self.path}, line {line}: {reason}. Fix the line, or pass "
-                "on_bad_line='skip' to leave its sentence out (counted and "
-                "reported)."
+                f"{self.path}, line {line}: {reason}. Fix the line, or leave its "
+                "sentence out, counted and reported (on_bad_line='skip'; "
+                "--on-bad-line skip on the command line)."
             )
         with open(self.path, "rb") as f:
-            lines = sum(1 for _ in f)
+            lines = sum(1 for _ in itertools.islice(f, self.limit))
         self._report = LineReport(
             self.path.name, lines, sentences, len(bad), bad[:REPORTED_LINES]
         )
@@ -538,8 +594,60 @@ class TextLinesFile(TextFile):
         blank = tf.equal(tf.strings.split(columns[:, 0]).row_lengths(), 0)
         return tf.where(blank, BLANK, GOOD)
 
+    def _in_memory(self, parts):
+        from seqkeras.datasets.language import TextStream
+
+        (units,) = parts
+        if self.level == "char":
+            units = ["".join(characters) for characters in units]
+        return TextStream(units, self.level)
+
     def _fields(self, columns):
         """The lines' tokens: ragged `(lines, None)` strings."""
         if self.level == "word":
             return (tf.strings.split(columns[:, 0]),)
         return (tf.strings.unicode_split(columns[:, 0] + "\n", "UTF-8"),)
+
+
+class StreamedData:
+    """A training, a validation and a test file read as streams, in the
+    place of a task's in-memory data set (what `seqkeras train --stream`
+    trains on): `name`, `train`, `validation`, `test`, `summary()` and
+    `subset()` as there, and the task's facts about the data (`label_names`,
+    `tag_names`, `scheme`, `level`, ...) as attributes.
+
+    Args:
+        train, validation, test: `TextFile`s of one class.
+        **facts: attributes to keep.
+    """
+
+    def __init__(self, train, validation, test, **facts):
+        self.name = train.path.name
+        self.train, self.validation, self.test = train, validation, test
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+
+    @property
+    def splits(self):
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+    def summary(self):
+        """A line per file: what its first pass found (see `LineReport`)."""
+        lines = []
+        for name, split in self.splits.items():
+            lines.append(f"{name} (streamed): {split.report.summary()}")
+            split.reported = True  # the bad lines are shown here
+        return "\n".join(lines)
+
+    def subset(self, train=None, validation=None, test=None, seed=0):
+        """The files read up to their first lines (`TextFile.subset`)."""
+        sizes = {"train": train, "validation": validation, "test": test}
+        parts = {name: split.subset(sizes[name]) for name, split in self.splits.items()}
+        return StreamedData(**parts, **self.facts)
+
+
+def head(split, size):
+    """The first `size` examples of a streamed file (`TextFile.head`), or an
+    in-memory split as it is."""
+    return split.head(size) if isinstance(split, TextFile) else split

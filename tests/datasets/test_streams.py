@@ -125,3 +125,48 @@ def test_conll_sentences_stream_with_their_tags_found(tmp_path):
     ]
     assert rows == [(["EU", "rejects"], ["B-ORG", "O"]), (["Peter"], ["B-PER"])]
     assert conll.report.summary() == "n.conll: 2 sentences from 6 lines"
+
+
+def first_fields(container, size):
+    """A container's fields, each cut to its first `size` items."""
+    return {
+        name: value if isinstance(value, str) else list(value)[:size]
+        for name, value in vars(container).items()
+    }
+
+
+def test_the_first_examples_and_lines_of_every_kind_of_file(tmp_path):
+    from seqkeras.datasets import (
+        TextStream,
+        read_conll,
+        read_labelled_texts,
+        read_tab_pairs,
+        read_text_units,
+    )
+    from seqkeras.datasets.streams import ConllFile, TextLinesFile, head
+
+    reviews = write(tmp_path, "r.tsv", "text\tlabel\nfun\tpos\ndull\tneg\nok\tpos\n")
+    pairs = write(tmp_path, "p.tsv", "one\tuno\ntwo\tdos\nthree\ttres\n")
+    conll = write(tmp_path, "n.conll", "EU B-ORG\nsays O\n\nPeter B-PER\n\nHi O\n")
+    text = write(tmp_path, "t.txt", "the cat\n\nsat on\nthe mat\n")
+    for stream, whole in [
+        (LabelledTextFile(reviews), read_labelled_texts(reviews)[0]),
+        (SentencePairFile(pairs), read_tab_pairs(pairs)),
+        (ConllFile(conll), read_conll(conll)),
+        (TextLinesFile(text), TextStream(read_text_units(text))),
+        (
+            TextLinesFile(text, level="char"),
+            TextStream(read_text_units(text, "char"), "char"),
+        ),
+    ]:
+        first = stream.head(2)  # the in-memory container of the same examples
+        assert type(first) is type(whole)
+        assert first_fields(first, 2) == first_fields(whole, 2)
+        assert head(whole, 2) is whole
+    # `subset` reads the first lines only, and reports on those.
+    part = LabelledTextFile(reviews).subset(2)
+    assert part.head(5).texts == ("fun", "dull")
+    assert part.report.summary() == "r.tsv: 2 examples from 2 lines"
+    part = ConllFile(conll).subset(4)  # the second sentence ends at line 4
+    assert part.head(5).tokens == (("EU", "says"), ("Peter",))
+    assert part.report.summary() == "n.conll: 2 sentences from 4 lines"
