@@ -26,8 +26,10 @@ def families():
     from seqkeras.datasets import load
     from seqkeras.pipelines import (
         CaptioningPipeline,
+        ForecastingPipeline,
         LanguageModelPipeline,
         SentimentPipeline,
+        SequenceClassifierPipeline,
         TaggingPipeline,
         TranslationPipeline,
     )
@@ -37,6 +39,9 @@ def families():
     dates = load("dates").subset(train=128, validation=40)
     shapes = load("shapes", num_train=64, num_validation=12, num_test=4, seed=1)
     text = load("toy-language").subset(train=400, validation=100)
+    # Series cut so that their windows fill the batches: 24 + 512 hours give
+    # 512 windows of 24 hours, 7 + 1 + 255 days 256 windows of 7 days.
+    hours, days = load("seattle-temps"), load("seattle-weather")
     return {
         # bucketed batches (the sentiment pipeline's default)
         "classifier": (
@@ -90,6 +95,19 @@ def families():
             ),
             text.train,
             text.validation,
+        ),
+        # windows of a series, on the two window pipelines
+        "forecaster": (
+            ForecastingPipeline(input_width=24, units=8, dropout=0.0),
+            hours[:536],
+            hours[536:700],
+        ),
+        "series_classifier": (
+            SequenceClassifierPipeline(
+                days.label_names, input_width=7, units=8, dropout=0.0
+            ),
+            days[:263],
+            days[263:400],
         ),
     }
 

@@ -30,6 +30,7 @@ from seqkeras.locking import FolderLock
 
 ROOT = pathlib.Path(__file__).parents[1]
 FAMILIES = ["classifier", "tagger", "decoder", "captioner", "language_model"]
+FAMILIES += ["forecaster", "series_classifier"]
 # The families that two processes train (the captioner's CNN, the slowest to
 # compile, trains on two devices only).
 PROCESS_FAMILIES = ["classifier", "tagger", "decoder", "language_model"]
