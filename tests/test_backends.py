@@ -3,8 +3,8 @@ loads on JAX, and one saved on JAX loads on TensorFlow, with the same
 outputs and the same greedy and beam-search tokens.
 
 A process runs one backend, so each side runs `tests/backend_models.py` in
-a process of its own: TensorFlow saves, JAX loads and saves its own,
-TensorFlow loads those.
+a process of its own: TensorFlow and JAX each save (at once), then each
+loads the other's.
 """
 
 import os
@@ -22,29 +22,51 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(backend, verb, directory):
+def start(backend, verb, directory):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), verb, str(directory)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    with np.load(directory / f"outputs_{backend}_{verb}.npz") as data:
-        return {key: data[key] for key in data.files}
+    with open(directory / f"stderr_{backend}_{verb}.txt", "w") as log:
+        return subprocess.Popen(
+            [sys.executable, str(SCRIPT), verb, str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env=env,
+        )
+
+
+def run_two(*jobs):
+    """Two `(backend, verb, directory)` jobs at once (each is mostly one
+    thread: starting Python, building, compiling): their outputs."""
+    processes = [start(*job) for job in jobs]
+    try:
+        for p in processes:
+            p.wait(timeout=600)
+    finally:
+        for p in processes:
+            p.kill()
+    results = []
+    for (backend, verb, directory), p in zip(jobs, processes, strict=True):
+        error = (directory / f"stderr_{backend}_{verb}.txt").read_text()
+        assert p.returncode == 0, error[-3000:]
+        with np.load(directory / f"outputs_{backend}_{verb}.npz") as data:
+            results.append({key: data[key] for key in data.files})
+    return results
 
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     from_tensorflow = tmp_path_factory.mktemp("from_tensorflow")
     from_jax = tmp_path_factory.mktemp("from_jax")
+    tensorflow_saves, jax_saves = run_two(
+        ("tensorflow", "save", from_tensorflow), ("jax", "save", from_jax)
+    )
+    jax_loads, tensorflow_loads = run_two(
+        ("jax", "load", from_tensorflow), ("tensorflow", "load", from_jax)
+    )
     return {
-        "tensorflow saves": run("tensorflow", "save", from_tensorflow),
-        "jax loads": run("jax", "load", from_tensorflow),
-        "jax saves": run("jax", "save", from_jax),
-        "tensorflow loads": run("tensorflow", "load", from_jax),
+        "tensorflow saves": tensorflow_saves,
+        "jax loads": jax_loads,
+        "jax saves": jax_saves,
+        "tensorflow loads": tensorflow_loads,
     }
 
 

@@ -47,19 +47,32 @@ def environment(backend):
     return {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
 
 
-def run_families(out, backend, *arguments):
-    """`tests/distributed_runs.py` in a fresh process."""
-    command = [sys.executable, "-m", "tests.distributed_runs", str(out), *arguments]
-    result = subprocess.run(
-        command,
-        env=environment(backend),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
+def run_families(runs):
+    """`tests/distributed_runs.py` in a fresh process per `(out, backend,
+    arguments)` run, all at once (most of their time is Python and
+    compilation, one thread each)."""
+    processes = []
+    for out, backend, arguments in runs:
+        command = [sys.executable, "-m", "tests.distributed_runs", str(out)]
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "stderr.txt", "w") as log:
+            processes.append(
+                subprocess.Popen(
+                    [*command, *arguments],
+                    env=environment(backend),
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    cwd=ROOT,
+                )
+            )
+    try:
+        for process in processes:
+            process.wait(timeout=TIMEOUT)
+    finally:
+        for process in processes:
+            process.kill()
+    for (out, _, _), process in zip(runs, processes, strict=True):
+        assert process.returncode == 0, (out / "stderr.txt").read_text()[-3000:]
 
 
 def start_processes(command, count, backend="jax", **kwargs):
@@ -101,12 +114,19 @@ def weights(folder, family):
         return [arrays[name] for name in arrays.files]
 
 
-@pytest.fixture(scope="module", params=["tensorflow", "jax"])
-def two_devices(request, tmp_path_factory):
-    """Every family trained on one device and on two (one process)."""
-    out = tmp_path_factory.mktemp(f"devices-{request.param}")
-    run_families(out, request.param, "--devices", "2", "--distribute", "none", "2")
-    return request.param, out
+@pytest.fixture(scope="module")
+def device_runs(tmp_path_factory):
+    """Every family trained on one device and on two (one process), on
+    each backend."""
+    outs = {b: tmp_path_factory.mktemp(f"devices-{b}") for b in ("tensorflow", "jax")}
+    arguments = ["--devices", "2", "--distribute", "none", "2"]
+    run_families([(out, backend, arguments) for backend, out in outs.items()])
+    return outs
+
+
+@pytest.fixture(params=["tensorflow", "jax"])
+def two_devices(request, device_runs):
+    return request.param, device_runs[request.param]
 
 
 # === Several devices, one process ===
