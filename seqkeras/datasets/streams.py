@@ -79,19 +79,14 @@ def as_stream(data, file_class, **options):
     return None
 
 
-def encoded_rows(stream, encode, cache=None):
+def encoded_rows(stream, encode):
     """A streamed file's examples as rows of ids: `encode` (a batch of
     examples' parts -> the batch encoded, ragged) runs on each batch of
     lines, several batches at once but in file order, and the batches are
-    then cut into rows. With `cache` (a file name), the first full pass
-    also writes the encoded batches there and later passes read them
-    instead (`tf.data`'s `cache`: a few entries per batch of
-    `READ_BATCH` lines, not per row, so its index stays small)."""
+    then cut into rows."""
     batches = stream.example_batches().map(
         encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
     )
-    if cache is not None:
-        batches = batches.cache(str(cache))
     return batches.unbatch()
 
 

@@ -3,9 +3,6 @@ or files streamed from disk (`seqkeras.datasets.streams`). A mixin of
 `Pipeline`; the tasks call these from their `_dataset`."""
 
 import pathlib
-import shutil
-import tempfile
-import weakref
 
 import keras
 
@@ -37,33 +34,23 @@ class PipelineData:
         return sequence_dataset(ids, labels, batch_size=batch_size, **options, **kw)
 
     def _stream_batches(
-        self, stream, encode, *, batch_size, training, whole_batches=False, **kw
+        self, rows, stream, *, batch_size, training, whole_batches=False, **kw
     ):
-        """`batching.row_dataset` of the examples of a streamed file
-        (`stream`) encoded by `encode` (see `streams.encoded_rows`): the
-        batches `_sequence_batches` makes of the same examples given as a
-        list, for a file that fits the shuffle buffer.
-
-        In training, the first epoch also writes the encoded examples to a
-        file in a temporary folder, which the later epochs read instead of
-        reading, checking and encoding the lines again; the folder is
-        deleted with the dataset."""
-        from seqkeras.datasets.streams import SHUFFLE_BUFFER, encoded_rows
+        """`batching.row_dataset` of the encoded `rows` of a streamed file
+        (`stream`): the batches `_sequence_batches` makes of the same
+        examples given as a list, for a file that fits the shuffle buffer."""
+        from seqkeras.datasets.streams import SHUFFLE_BUFFER
         from seqkeras.pipelines.batching import row_dataset
 
-        folder = tempfile.mkdtemp(prefix="seqkeras-stream-") if training else None
-        cache = None if folder is None else pathlib.Path(folder) / "encoded"
-        dataset = row_dataset(
-            encoded_rows(stream, encode, cache=cache),
+        options = self._batching(training, whole_batches)
+        return row_dataset(
+            rows,
             len(stream),
             batch_size=batch_size,
             shuffle_buffer=SHUFFLE_BUFFER,
-            **self._batching(training, whole_batches),
+            **options,
             **kw,
         )
-        if folder is not None:
-            weakref.finalize(dataset, shutil.rmtree, folder, ignore_errors=True)
-        return dataset
 
     def _batching(self, training, whole_batches):
         bucketing = training and getattr(self, "bucketing", False)

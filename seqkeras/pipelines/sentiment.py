@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import class_names, one_of
-from seqkeras.datasets.streams import LabelledTextFile
+from seqkeras.datasets.streams import LabelledTextFile, encoded_rows
 from seqkeras.datasets.text import LabelledTexts
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import classification_scores
@@ -132,12 +132,18 @@ class SentimentPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
             )
         return stream
 
+    def _stream_rows(self, stream):
+        """The file's examples as `(ids, label)` rows."""
+        return encoded_rows(
+            stream, lambda texts, labels: (self.encoder.encode(texts), labels)
+        )
+
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         stream = self._stream(data)
         if stream is not None:
             dataset = self._stream_batches(
+                self._stream_rows(stream),
                 stream,
-                lambda texts, labels: (self.encoder.encode(texts), labels),
                 labelled=True,
                 batch_size=batch_size,
                 training=training,

@@ -10,7 +10,7 @@ from seqkeras._validation import (
     positive_int,
     positive_int_or_none,
 )
-from seqkeras.datasets.streams import ConllFile
+from seqkeras.datasets.streams import ConllFile, encoded_rows
 from seqkeras.datasets.tagging import TaggedSentences
 from seqkeras.errors import (
     InvalidArgumentError,
@@ -218,12 +218,16 @@ class TaggingPipeline(PretrainedEmbeddings, EncoderPreprocessing, Pipeline):
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         stream = self._stream(data)
         if stream is not None:
-            dataset = self._stream_batches(
+            rows = encoded_rows(
                 stream,
                 lambda words, tags: (
                     self.encoder.encode(words),
                     self._stream_tag_ids(tags),
                 ),
+            )
+            dataset = self._stream_batches(
+                rows,
+                stream,
                 labelled=True,
                 per_token=True,
                 label_padding=-1,

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import one_of, positive_int
-from seqkeras.datasets.streams import SentencePairFile
+from seqkeras.datasets.streams import SentencePairFile, encoded_rows
 from seqkeras.datasets.translation import SentencePairs
 from seqkeras.errors import InvalidInputError
 from seqkeras.metrics import corpus_bleu, corpus_chrf, exact_match
@@ -158,12 +158,16 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     def _dataset(self, data, *, batch_size, training, whole_batches=False):
         stream = self._stream(data)
         if stream is not None:
-            dataset = self._stream_batches(
+            rows = encoded_rows(
                 stream,
                 lambda sources, targets: {
                     "source": self.source_encoder.encode(sources),
                     "target": self.target_encoder.encode(targets),
                 },
+            )
+            dataset = self._stream_batches(
+                rows,
+                stream,
                 labelled=False,
                 batch_size=batch_size,
                 training=training,
