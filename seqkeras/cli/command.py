@@ -116,7 +116,6 @@ class TaskCommand:
     default_epochs = 10
     files = ()  # what `train` writes besides COMMON_FILES
     unit = "examples"  # what `examples_per_second` counts
-    streams = False  # whether `--stream` reads the user's files as streams
     # Arguments of a `train` that runs in seconds on embedded data (tests).
     smoke_arguments = ()
 
@@ -125,6 +124,12 @@ class TaskCommand:
         from seqkeras.pipelines import registry
 
         return registry.pipeline_class(self.task)
+
+    @property
+    def streams(self):
+        """Whether `--stream` reads the user's files as streams: the task
+        implements `open_streams`."""
+        return type(self).open_streams is not TaskCommand.open_streams
 
     @property
     def aliases(self):

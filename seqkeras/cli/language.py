@@ -23,7 +23,6 @@ class LanguageModelCommand(GenerativeCommand):
     smoke_arguments = ("--dataset", "toy-language", "--units", "16")
     smoke_arguments += ("--embedding-dim", "8", "--num-steps", "8")
     smoke_arguments += ("--optimizer", "adam", "--learning-rate", "0.01")
-    streams = True
 
     def add_arguments(self, parser):
         parser.add_argument(

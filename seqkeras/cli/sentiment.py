@@ -20,7 +20,6 @@ class SentimentCommand(TaskCommand):
     averages = True  # `--seeds` writes members/
     files = ("members", "preprocessing.json", "confusion_matrix.png")
     smoke_arguments = ("--units", "8", "--embedding-dim", "8")
-    streams = True
 
     def add_arguments(self, parser):
         self.add_file_arguments(parser)

@@ -23,7 +23,6 @@ class TaggingCommand(TaskCommand):
     files = ("members", "preprocessing.json", "entity_f1.png")
     unit = "sentences"
     smoke_arguments = ("--dataset", "toy-ner", "--units", "8", "--embedding-dim", "8")
-    streams = True
 
     def add_arguments(self, parser):
         group = parser.add_argument_group("your own files (--dataset FILE)")

@@ -17,7 +17,6 @@ class TranslationCommand(GenerativeCommand):
     files = ("source_preprocessing.json", "target_preprocessing.json", "attention.png")
     unit = "pairs"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8", "--beam-width", "2")
-    streams = True
 
     def add_arguments(self, parser):
         add_model_arguments(
