@@ -79,10 +79,18 @@ JAX_TESTS = tests/layers tests/models tests/test_decoding.py tests/test_contract
 	tests/pipelines/test_pretrained.py tests/pipelines/test_language.py \
 	tests/test_callbacks.py tests/test_gradients.py
 
+# Test files run in TEST_WORKERS processes at once (pytest-xdist), a file's
+# tests in one process so that its module fixtures are built once. Most of a
+# test's time is single-threaded (tracing, compiling, starting processes and
+# kernels), so 2 processes pay on 2 cores; `make test TEST_WORKERS=0` runs
+# everything in one process.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 	@echo "== again with Keras on JAX: layers, builders, decoding, every task's contract"
-	KERAS_BACKEND=jax $(BIN)/pytest $(JAX_TESTS)
+	KERAS_BACKEND=jax $(BIN)/pytest $(PYTEST_PARALLEL) $(JAX_TESTS)
 
 notebooks: venv
 	SEQKERAS_QUICK=1 $(BIN)/pytest tests/test_notebooks.py
