@@ -58,6 +58,7 @@ _EXPORTS = {
     "build_sequence_tagger": "seqkeras.models",
     "build_translator": "seqkeras.models",
     "build_language_model": "seqkeras.models",
+    "build_tree_classifier": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
     "ForecastingPipeline": "seqkeras.pipelines",
     "SequenceClassifierPipeline": "seqkeras.pipelines",

@@ -64,6 +64,34 @@ def fit_one_step(model, x, y):
     assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
+def weight_gradients(model, inputs, objective, variables=None):
+    """The gradients of `objective(outputs, inputs)` (a scalar) with respect
+    to `variables` (default: the trainable weights), on the backend Keras
+    runs, as NumPy arrays. `inputs` is what the model is called on; a tuple
+    is passed as separate arguments (a layer's)."""
+    variables = list(variables or model.trainable_weights)
+
+    def value():
+        outputs = model(*inputs) if isinstance(inputs, tuple) else model(inputs)
+        return objective(outputs, inputs)
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        def stateless(values):
+            mapping = list(zip(variables, values, strict=True))
+            with keras.StatelessScope(state_mapping=mapping):
+                return value()
+
+        gradients = jax.grad(stateless)([v.value for v in variables])
+        return [np.asarray(g) for g in gradients]
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        result = value()
+    return [keras.ops.convert_to_numpy(g) for g in tape.gradient(result, variables)]
+
+
 def serve_in_fresh_process(
     saved_model, inputs, tmp_path, signature="serve", **arguments
 ):

@@ -78,6 +78,17 @@ from seqkeras.datasets.translation import (
     read_tab_pairs,
     split_by_source,
 )
+from seqkeras.datasets.trees import (
+    Tree,
+    TreebankData,
+    Trees,
+    TreeSyntaxError,
+    batch_trees,
+    load_sst_trees,
+    parse_tree,
+    read_trees,
+    tree_arrays,
+)
 from seqkeras.errors import UnknownDatasetError
 
 
@@ -311,6 +322,7 @@ def load(name, **kwargs):
 __all__ = [
     "CaptionedImages",
     "CaptioningData",
+    "batch_trees",
     "catalogue",
     "DatasetInfo",
     "fetch",
@@ -335,6 +347,7 @@ __all__ = [
     "load_shapes",
     "load_spa_eng",
     "load_sst",
+    "load_sst_trees",
     "load_stocks",
     "load_tagged_sentences",
     "load_text",
@@ -345,12 +358,14 @@ __all__ = [
     "parse_conll",
     "parse_conllu",
     "parse_sst_tree",
+    "parse_tree",
     "read_captions",
     "read_conll",
     "read_conllu",
     "read_flickr8k_captions",
     "read_labelled_texts",
     "read_tab_pairs",
+    "read_trees",
     "read_text_units",
     "registry",
     "RemoteFile",
@@ -362,4 +377,9 @@ __all__ = [
     "TextStream",
     "TimeSeries",
     "TranslationData",
+    "Tree",
+    "TreebankData",
+    "Trees",
+    "TreeSyntaxError",
+    "tree_arrays",
 ]

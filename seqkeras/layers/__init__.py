@@ -22,6 +22,14 @@ from seqkeras.layers.stateful import (
     StatefulRNN,
     StatefulSimpleRNN,
 )
+from seqkeras.layers.trees import (
+    RecursiveCell,
+    TensorCell,
+    TreeLSTMCell,
+    TreeRNN,
+    root_positions,
+    tree_roots,
+)
 from seqkeras.layers.words import (
     CharacterEncoder,
     OneHot,
@@ -40,16 +48,22 @@ __all__ = [
     "OneHot",
     "ReversibleEmbedding",
     "PeepholeLSTMCell",
+    "RecursiveCell",
     "SequenceAttention",
     "SimplifiedGRUCell",
     "StatefulGRU",
     "StatefulLSTM",
     "StatefulRNN",
     "StatefulSimpleRNN",
+    "TensorCell",
+    "TreeLSTMCell",
+    "TreeRNN",
     "WordDropout",
     "crf_decode",
     "crf_log_likelihood",
     "crf_log_partition",
     "crf_nll",
     "crf_sequence_score",
+    "root_positions",
+    "tree_roots",
 ]

@@ -13,6 +13,7 @@ from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
 from seqkeras.models.tagging import build_sequence_tagger, decode_tags
 from seqkeras.models.translation import Translator, build_translator
+from seqkeras.models.trees import build_tree_classifier
 
 __all__ = [
     "CELLS",
@@ -27,6 +28,7 @@ __all__ = [
     "build_sequence_classifier",
     "build_sequence_tagger",
     "build_translator",
+    "build_tree_classifier",
     "class_probabilities",
     "decode_tags",
     "recurrent_layer",
