@@ -26,7 +26,8 @@ pads several into one batch:
   `h + 1`, the (height, slot) of its left child and of its right child,
   where a leaf's slot is its position in the sentence; -1 pads;
 - `leaf_labels` `(leaves,)` and `phrase_labels` `(height, width)`: the labels
-  in the same places, -1 where a node has no label or there is no node.
+  in the same places, -1 where a node has no label or there is no node;
+- `places` `(nodes, 2)`: the (height, slot) of each node, in `Tree` order.
 """
 
 import dataclasses
@@ -433,6 +434,7 @@ def tree_arrays(tree):
             phrase_labels[height - 1, slot] = tree.labels[node]
     return {
         "words": np.array(tree.words, dtype=object),
+        "places": np.array([place[n] for n in range(tree.num_nodes)], dtype="int32"),
         "children": children,
         "leaf_labels": tree.labels[: tree.num_leaves].astype("int32"),
         "phrase_labels": phrase_labels,
@@ -454,7 +456,10 @@ def batch_trees(trees, *, multiple=1):
     Returns:
         A dict of `words` `(batch, leaves)` (empty strings pad), `children`
         `(batch, height, width, 4)`, `leaf_labels` `(batch, leaves)` and
-        `phrase_labels` `(batch, height, width)` (-1 pads).
+        `phrase_labels` `(batch, height, width)` (-1 pads), and `nodes`
+        `(batch, 2 * leaves - 1)`: where each tree's node `j` (numbered as
+        `Tree` numbers them) is among a tree model's `leaves + height *
+        width` outputs (-1 pads).
     """
     arrays = [tree_arrays(tree) for tree in trees]
     if not arrays:
@@ -469,9 +474,15 @@ def batch_trees(trees, *, multiple=1):
         "children": np.full((len(arrays), height, width, 4), -1, dtype="int32"),
         "leaf_labels": np.full((len(arrays), leaves), -1, dtype="int32"),
         "phrase_labels": np.full((len(arrays), height, width), -1, dtype="int32"),
+        "nodes": np.full(
+            (len(arrays), max(len(a["places"]) for a in arrays)), -1, dtype="int32"
+        ),
     }
     for i, a in enumerate(arrays):
         h, w = a["phrase_labels"].shape
+        level, slot = a["places"].T
+        rows = np.where(level > 0, leaves + (level - 1) * width + slot, slot)
+        batch["nodes"][i, : len(rows)] = rows
         batch["words"][i, : len(a["words"])] = a["words"]
         batch["leaf_labels"][i, : len(a["words"])] = a["leaf_labels"]
         batch["children"][i, :h, :w] = a["children"]
