@@ -36,6 +36,7 @@ import re
 
 import numpy as np
 
+from seqkeras._validation import one_of
 from seqkeras.datasets import registry
 from seqkeras.datasets.splits import Examples, Splits
 from seqkeras.datasets.text import SST2_LABELS, SST5_LABELS, _unescape
@@ -55,6 +56,7 @@ __all__ = [
     "tree_arrays",
 ]
 BINARIZATIONS = ("balanced", "right", "left")
+SCHEDULES = ("height", "compact")
 
 # Brackets inside words are written as the Penn Treebank writes them.
 _ESCAPE = {"(": "-LRB-", ")": "-RRB-"}
@@ -164,14 +166,65 @@ class Tree:
     def height(self):
         return int(self.heights()[-1])
 
-    def levels(self):
-        """The inner nodes grouped by height: `levels[h - 1]` lists the nodes
-        of height `h`, in post-order. Every node's children are in earlier
-        levels (or are leaves)."""
-        heights = self.heights()
-        return [
-            np.flatnonzero(heights == h).tolist() for h in range(1, self.height + 1)
-        ]
+    def levels(self, schedule="height"):
+        """The inner nodes in the order a batched model computes them: one
+        list per step, each node after its children (leaves come first).
+
+        Args:
+            schedule: `"height"` puts each node at its height (`levels[h -
+                1]` lists the nodes of height `h`, in post-order), as soon as
+                its children are done. `"compact"` takes as many steps (the
+                tree's height) but spreads the nodes over them so that the
+                widest step holds as few as possible: Hu's list scheduling
+                (1961), nodes farthest from the root first, with the fewest
+                slots per step that still finish in `height` steps. The
+                padded grid of a batch then holds about half as many empty
+                slots on the treebank.
+
+        Example:
+
+        >>> tree = parse_tree("((a b) ((c d) ((e f) (g h))))")
+        >>> tree.levels()  # the four pairs of words first
+        [[8, 9, 10, 11], [12], [13], [14]]
+        >>> tree.levels("compact")  # two nodes a step at most, in as many steps
+        [[10, 11], [9, 12], [8, 13], [14]]
+        """
+        one_of("schedule", schedule, SCHEDULES)
+        if schedule == "height":
+            heights = self.heights()
+            return [
+                np.flatnonzero(heights == h).tolist() for h in range(1, self.height + 1)
+            ]
+        return self._compact_levels()
+
+    def _compact_levels(self):
+        n, inner = self.num_leaves, len(self.children)
+        if not inner:
+            return []
+        parent = [-1] * inner
+        depth = [0] * inner  # steps from the root
+        for k in range(inner - 1, -1, -1):
+            for child in self.children[k].tolist():
+                if child >= n:
+                    parent[child - n], depth[child - n] = k, depth[k] + 1
+        waiting = [int((c >= n).sum()) for c in self.children]
+        height = self.height
+        width = -(-inner // height)  # no fewer slots than this
+        while True:
+            left, levels = list(waiting), []
+            ready = [k for k in range(inner) if left[k] == 0]
+            while ready:
+                ready.sort(key=lambda k: (-depth[k], k))
+                now, ready = sorted(ready[:width]), ready[width:]
+                levels.append([n + k for k in now])
+                for k in now:
+                    if parent[k] >= 0:
+                        left[parent[k]] -= 1
+                        if left[parent[k]] == 0:
+                            ready.append(parent[k])
+            if len(levels) == height:
+                return levels
+            width += 1
 
     def spans(self):
         """`(first word, last word + 1)` of every node's phrase."""
@@ -407,8 +460,9 @@ def parse_tree(text, *, labelled=None, num_classes=None, name="the tree"):
 # === Arrays for a model ===
 
 
-def tree_arrays(tree):
-    """One tree as the arrays a tree model takes (see the module docstring).
+def tree_arrays(tree, schedule="height"):
+    """One tree as the arrays a tree model takes (see the module docstring),
+    its inner nodes placed by `Tree.levels(schedule)`.
 
     Example:
 
@@ -418,7 +472,7 @@ def tree_arrays(tree):
     >>> arrays["leaf_labels"].tolist(), arrays["phrase_labels"].tolist()
     ([2, 2, 3], [[3], [1]])
     """
-    levels = tree.levels()
+    levels = tree.levels(schedule)
     width = max((len(level) for level in levels), default=0)
     # Where each node lives: (height, slot); a leaf's slot is its position.
     place = {i: (0, i) for i in range(tree.num_leaves)}
@@ -445,13 +499,14 @@ def _round_up(size, multiple):
     return -(-size // multiple) * multiple if multiple > 1 else size
 
 
-def batch_trees(trees, *, multiple=1):
+def batch_trees(trees, *, multiple=1, schedule="height"):
     """Pads the arrays of several trees into one batch.
 
     Args:
         trees: `Tree`s.
         multiple: round the padded number of leaves, of heights and the width
             up to a multiple of it (so that JAX compiles fewer shapes).
+        schedule: how inner nodes are placed, see `Tree.levels`.
 
     Returns:
         A dict of `words` `(batch, leaves)` (empty strings pad), `children`
@@ -461,7 +516,7 @@ def batch_trees(trees, *, multiple=1):
         `Tree` numbers them) is among a tree model's `leaves + height *
         width` outputs (-1 pads).
     """
-    arrays = [tree_arrays(tree) for tree in trees]
+    arrays = [tree_arrays(tree, schedule) for tree in trees]
     if not arrays:
         raise InvalidInputError("Cannot batch an empty list of trees.")
     # At least one height and one slot, so that a batch of one-word trees

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from seqkeras.datasets.trees import (
+    BINARIZATIONS,
     Tree,
     Trees,
     TreeSyntaxError,
@@ -127,6 +128,23 @@ def test_binary_labels_leave_neutral_nodes_out():
     assert str(tree.unlabelled()) == "(not (very good))"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [UNEVEN, NOT_VERY_GOOD, "((a b) ((c d) ((e f) (g h))))", "(3 good)"]
+    + [str(Tree.from_words("a b c d e f g h i j k l m", how=h)) for h in BINARIZATIONS],
+)
+def test_the_compact_schedule_takes_as_many_steps_in_fewer_slots(text):
+    tree = parse_tree(text)
+    compact, by_height = tree.levels("compact"), tree.levels()
+    assert len(compact) == len(by_height) == tree.height
+    assert sorted(sum(compact, [])) == list(range(tree.num_leaves, tree.num_nodes))
+    step = {node: i for i, level in enumerate(compact, start=1) for node in level}
+    step.update({leaf: 0 for leaf in range(tree.num_leaves)})
+    for k, (left, right) in enumerate(tree.children):
+        assert step[left] < step[tree.num_leaves + k] > step[right]
+    assert max(map(len, compact), default=0) <= max(map(len, by_height), default=0)
+
+
 def test_arrays_place_each_node_by_height_and_slot():
     arrays = tree_arrays(parse_tree(UNEVEN))
     # Leaves a b c d e are slots 0-4 of height 0. Height 1: (b c) and (d e);
@@ -191,3 +209,14 @@ def test_the_treebank_keeps_every_tree_and_label(mirror):
     assert data.test.texts == sentences.test.texts
     np.testing.assert_array_equal(data.test.root_labels, sentences.test.labels)
     assert max(tree.height for tree in data.train) < 64
+    # The compact schedule leaves far fewer empty slots in batches of
+    # similar length.
+    ordered = sorted(data.train.trees[:2000], key=lambda tree: tree.num_leaves)
+    cells = {"height": 0, "compact": 0}
+    for start in range(0, len(ordered), 32):
+        for schedule in cells:
+            children = batch_trees(ordered[start : start + 32], schedule=schedule)[
+                "children"
+            ]
+            cells[schedule] += children[..., 0].size
+    assert cells["compact"] < 0.7 * cells["height"]

@@ -55,18 +55,18 @@ def reference_states(kind, weights, tree, leaves):
     return np.array(states)[:, :units]
 
 
-def node_rows(tree, num_leaves, width):
+def node_rows(tree, num_leaves, width, schedule="height"):
     """Each node's row in `TreeRNN`'s output, node order of `tree`."""
     rows = list(range(tree.num_leaves))
     place = {}
-    for height, level in enumerate(tree.levels(), start=1):
+    for height, level in enumerate(tree.levels(schedule), start=1):
         for slot, node in enumerate(level):
             place[node] = num_leaves + (height - 1) * width + slot
     return rows + [place[n] for n in range(tree.num_leaves, tree.num_nodes)]
 
 
-def batch_inputs(trees, dim, seed=0):
-    batch = batch_trees(trees)
+def batch_inputs(trees, dim, seed=0, schedule="height"):
+    batch = batch_trees(trees, schedule=schedule)
     leaves = np.random.default_rng(seed).normal(size=(*batch["words"].shape, dim))
     return leaves.astype("float32"), batch["children"]
 
@@ -78,10 +78,18 @@ def random_weights(layer, seed=1):
     return {w.name: keras.ops.convert_to_numpy(w) for w in layer.cell.weights}
 
 
-@pytest.mark.parametrize("kind", list(CELLS))
-def test_every_node_equals_the_numpy_reference(kind):
+@pytest.mark.parametrize(
+    ("kind", "schedule"),
+    [
+        ("rnn", "height"),
+        ("rntn", "height"),
+        ("tree-lstm", "height"),
+        ("rntn", "compact"),
+    ],
+)
+def test_every_node_equals_the_numpy_reference(kind, schedule):
     trees = [parse_tree(text) for text in TREES]
-    leaves, children = batch_inputs(trees, 3)
+    leaves, children = batch_inputs(trees, 3, schedule=schedule)
     layer = TreeRNN(CELLS[kind](3))
     layer(leaves, children)
     weights = random_weights(layer)
@@ -90,15 +98,17 @@ def test_every_node_equals_the_numpy_reference(kind):
     assert nodes.shape == (4, num_leaves + children.shape[1] * width, 3)
     for i, tree in enumerate(trees):
         expected = reference_states(kind, weights, tree, leaves[i, : tree.num_leaves])
-        rows = node_rows(tree, num_leaves, width)
+        rows = node_rows(tree, num_leaves, width, schedule)
         np.testing.assert_allclose(nodes[i, rows], expected, atol=1e-5)
         padding = np.setdiff1d(np.arange(num_leaves, nodes.shape[1]), rows)
         assert (nodes[i, padding] == 0).all()
     roots = keras.ops.convert_to_numpy(tree_roots(nodes, children))
     for i, tree in enumerate(trees):
         np.testing.assert_array_equal(
-            roots[i], nodes[i, node_rows(tree, num_leaves, width)[-1]]
+            roots[i], nodes[i, node_rows(tree, num_leaves, width, schedule)[-1]]
         )
+    if schedule == "compact":
+        return
     assert keras.ops.convert_to_numpy(
         root_positions(children, num_leaves)
     ).tolist() == [5 + 2 * 2, 5 + 1 * 2, 0, 5]
