@@ -65,6 +65,7 @@ _EXPORTS = {
     "TaggingPipeline": "seqkeras.pipelines",
     "TranslationPipeline": "seqkeras.pipelines",
     "LanguageModelPipeline": "seqkeras.pipelines",
+    "TreeSentimentPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 

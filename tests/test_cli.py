@@ -239,6 +239,12 @@ def write_user_files(task, folder):
             rows += [f"{i}.png,a grey square", f"{i}.png,a square of grey"]
         (folder / "captions.csv").write_text("image,caption\n" + "\n".join(rows) + "\n")
         return ["--dataset", str(folder / "captions.csv")]
+    if task == "tree-sentiment":
+        trees = [
+            f"(3 (2 the{i}) (3 good))\n(1 (2 not{i}) (3 good))\n" for i in range(20)
+        ]
+        (folder / "trees.txt").write_text("".join(trees))
+        return ["--dataset", str(folder / "trees.txt")]
     # Series: 10-minute readings, day first, forecast (or classified) hourly.
     lines = [f"{1 + i // 24:02d}.01.2009 {i % 24:02d}:{m}0:00,{i % 7}.{m},"
              f"{'warm' if i % 7 > 3 else 'cold'}"

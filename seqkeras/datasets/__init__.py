@@ -41,6 +41,7 @@ from seqkeras.datasets.language import (
 )
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
+from seqkeras.datasets.sentiment_trees import load_sentiment_trees
 from seqkeras.datasets.series import (
     TimeSeries,
     from_frame,
@@ -199,6 +200,21 @@ _CATALOGUE = {
             description="Stanford Sentiment Treebank, five classes (SST-5)",
         ),
         DatasetInfo(
+            "sentiment-trees",
+            ("tree-sentiment",),
+            load_sentiment_trees,
+            description="generated reviews with a sentiment at every node, where "
+            "'very', 'not' and 'but' change it (embedded, no download)",
+        ),
+        DatasetInfo(
+            "sst-trees",
+            ("tree-sentiment",),
+            load_sst_trees,
+            files=("sst",),
+            description="Stanford Sentiment Treebank as binary trees, five classes "
+            "at every node",
+        ),
+        DatasetInfo(
             "conll2003-ner",
             ("tagging",),
             functools.partial(load_conll2003, tags="ner"),
@@ -348,6 +364,7 @@ __all__ = [
     "load_spa_eng",
     "load_sst",
     "load_sst_trees",
+    "load_sentiment_trees",
     "load_stocks",
     "load_tagged_sentences",
     "load_text",

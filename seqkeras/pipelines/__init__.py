@@ -29,6 +29,7 @@ from seqkeras.pipelines.forecasting import ForecastingPipeline  # isort: skip
 from seqkeras.pipelines.series_classification import (  # isort: skip
     SequenceClassifierPipeline,
 )
+from seqkeras.pipelines.trees import TreeSentimentPipeline  # isort: skip
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
@@ -44,6 +45,7 @@ __all__ = [
     "SequenceClassifierPipeline",
     "TaggingPipeline",
     "TranslationPipeline",
+    "TreeSentimentPipeline",
     "WindowSpec",
     "load_pipeline",
     "register_pipeline",

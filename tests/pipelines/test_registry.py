@@ -25,6 +25,7 @@ def test_every_task_has_one_name_and_its_old_words():
         "captioning",
         "forecasting",
         "series-classification",
+        "tree-sentiment",
     ]
     assert registry.task_name("tag") == registry.task_name("tagging") == "tagging"
     assert (
