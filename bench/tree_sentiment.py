@@ -1,0 +1,105 @@
+"""Accuracy on the Stanford Sentiment Treebank's trees: the recursive net,
+the RNTN and the Tree-LSTM, from random word vectors.
+
+Trains `TreeSentimentPipeline` on the 8,544 training trees (every node
+labelled), keeps the epoch with the best root accuracy on the 1,101
+development trees, and scores the 2,210 test trees the way Socher et al.
+(2013) report: five classes and negative / positive, at the root and over
+every node. Also scores the same test sentences on balanced trees (what a
+raw sentence gets from `predict`), to measure what the parser's trees are
+worth.
+
+    python bench/tree_sentiment.py                        # every model, seed 0
+    python bench/tree_sentiment.py --architectures rntn --seeds 0 1 2
+    python bench/tree_sentiment.py --epochs 2 --train 500  # a smoke run
+
+Writes bench/results/tree_sentiment.json.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+# The settings each model trains with (the pipeline's builder arguments),
+# and its epochs and batch size.
+SETTINGS = {
+    "rnn": {"units": 25, "optimizer": "adagrad", "learning_rate": 0.05, "l2": 1e-5},
+    "rntn": {"units": 25, "optimizer": "adagrad", "learning_rate": 0.05, "l2": 1e-5},
+    "tree-lstm": {
+        "units": 150,
+        "optimizer": "adagrad",
+        "learning_rate": 0.05,
+        "l2": 1e-5,
+        "dropout": 0.3,
+    },
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--architectures", nargs="+", default=list(SETTINGS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument("--train", type=int, default=None, help="fewer training trees")
+    parser.add_argument("--binary", action="store_true", help="train two classes")
+    args = parser.parse_args()
+
+    from common import record
+
+    from seqkeras.datasets.trees import load_sst_trees
+    from seqkeras.pipelines import TreeSentimentPipeline
+
+    data = load_sst_trees()
+    if args.train:
+        data = data.subset(train=args.train)
+    runs = []
+    for architecture in args.architectures:
+        for seed in args.seeds:
+            settings = SETTINGS[architecture]
+            pipeline = TreeSentimentPipeline(
+                architecture=architecture, binary=args.binary, seed=seed, **settings
+            )
+            start = time.perf_counter()
+            pipeline.fit(
+                data.train,
+                data.validation,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                verbose=2,
+            )
+            seconds = time.perf_counter() - start
+            history = pipeline.history["val_root_accuracy"]
+            run = {
+                "architecture": architecture,
+                "seed": seed,
+                "settings": settings,
+                "epochs": args.epochs,
+                "best_epoch": int(max(range(len(history)), key=history.__getitem__))
+                + 1,
+                "train_seconds": round(seconds, 1),
+                "trees_per_second": round(pipeline.examples_per_second, 1),
+                "validation": pipeline.evaluate(data.validation),
+                "test": pipeline.evaluate(data.test),
+                "test_on_balanced_trees": pipeline.evaluate(
+                    data.test, trees="balanced"
+                ),
+            }
+            print(architecture, seed, run["test"], flush=True)
+            runs.append(run)
+    record(
+        "tree_sentiment" + ("_binary" if args.binary else ""),
+        {
+            "batch_size": args.batch_size,
+            "train_trees": len(data.train),
+            "binary": args.binary,
+            "runs": runs,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
