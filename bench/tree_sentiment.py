@@ -12,6 +12,8 @@ worth.
     python bench/tree_sentiment.py                        # every model, seed 0
     python bench/tree_sentiment.py --architectures rntn --seeds 0 1 2
     python bench/tree_sentiment.py --epochs 2 --train 500  # a smoke run
+    python bench/tree_sentiment.py --architectures rntn \
+        --set optimizer=adam learning_rate=0.002 --name tree_sentiment_adam
 
 Writes bench/results/tree_sentiment.json.
 """
@@ -46,7 +48,25 @@ def main():
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--train", type=int, default=None, help="fewer training trees")
     parser.add_argument("--binary", action="store_true", help="train two classes")
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a setting of every model (units=50 optimizer=adam ...)",
+    )
+    parser.add_argument(
+        "--name", default=None, help="results file name (default tree_sentiment)"
+    )
     args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        name, value = item.split("=", 1)
+        try:
+            value = int(value) if value.isdigit() else float(value)
+        except ValueError:
+            pass
+        overrides[name.replace("-", "_")] = value
 
     from common import record
 
@@ -59,7 +79,7 @@ def main():
     runs = []
     for architecture in args.architectures:
         for seed in args.seeds:
-            settings = SETTINGS[architecture]
+            settings = {**SETTINGS[architecture], **overrides}
             pipeline = TreeSentimentPipeline(
                 architecture=architecture, binary=args.binary, seed=seed, **settings
             )
@@ -91,7 +111,7 @@ def main():
             print(architecture, seed, run["test"], flush=True)
             runs.append(run)
     record(
-        "tree_sentiment" + ("_binary" if args.binary else ""),
+        args.name or "tree_sentiment" + ("_binary" if args.binary else ""),
         {
             "batch_size": args.batch_size,
             "train_trees": len(data.train),
