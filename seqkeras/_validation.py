@@ -38,6 +38,18 @@ def int_at_least(name, value, minimum):
     return int(value)
 
 
+def last_axis(owner, input_shape):
+    """The size of the last axis of `input_shape`, which a layer (`owner`,
+    named in the error) needs known to make its weights."""
+    size = input_shape[-1]
+    if size is None:
+        raise InvalidArgumentError(
+            f"{owner} needs the size of its inputs' last axis, got input shape "
+            f"{tuple(input_shape)}"
+        )
+    return int(size)
+
+
 def positive_int(name, value):
     """Returns `value` if it is an integer > 0, else raises."""
     return int_at_least(name, value, 1)

@@ -38,8 +38,13 @@ import numpy as np
 
 from seqkeras._validation import one_of
 from seqkeras.datasets import registry
-from seqkeras.datasets.splits import Examples, Splits
-from seqkeras.datasets.text import SST2_LABELS, SST5_LABELS, _unescape
+from seqkeras.datasets.splits import Examples
+from seqkeras.datasets.text import (
+    SST2_LABELS,
+    SST5_LABELS,
+    TextClassificationData,
+    _unescape,
+)
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 
 __all__ = [
@@ -582,26 +587,13 @@ class Trees(Examples):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class TreebankData(Splits):
-    """Trees with their standard splits.
+class TreebankData(TextClassificationData):
+    """Trees with their standard splits: `TextClassificationData` whose
+    `train`, `validation` and `test` are `Trees`."""
 
-    Args:
-        name: the name `seqkeras.datasets.load` knows it by.
-        label_names: class names, indexed by label id.
-        train, validation, test: `Trees`.
-        description: where the data comes from.
-    """
-
-    name: str
-    label_names: tuple
     train: Trees
     validation: Trees
     test: Trees
-    description: str = ""
-
-    @property
-    def num_classes(self):
-        return len(self.label_names)
 
     def summary(self):
         """One line: name, split sizes and classes."""

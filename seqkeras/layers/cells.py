@@ -37,7 +37,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from seqkeras._validation import positive_int
+from seqkeras._validation import last_axis, positive_int
 from seqkeras.errors import InvalidArgumentError
 
 
@@ -68,13 +68,7 @@ class _CourseCell(keras.layers.Layer):
         self.output_size = self.units
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise InvalidArgumentError(
-                f"{type(self).__name__} needs the size of its inputs' last "
-                f"axis, got input shape {tuple(input_shape)}"
-            )
-        self.input_dim = int(input_dim)
+        self.input_dim = last_axis(type(self).__name__, input_shape)
         for gate in self.GATES:
             kernel = self.add_weight(
                 shape=(self.units + self.input_dim, self.units),

@@ -30,7 +30,7 @@ is `keras.ops.scan`, so it runs the same on TensorFlow and on JAX.
 import keras
 from keras import ops
 
-from seqkeras._validation import positive_int
+from seqkeras._validation import last_axis, positive_int
 from seqkeras.errors import InvalidArgumentError
 
 # === Cells ===
@@ -63,15 +63,6 @@ class _TreeCell(keras.layers.Layer):
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.state_size = self.units
         self.output_size = self.units
-
-    def _input_dim(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise InvalidArgumentError(
-                f"{type(self).__name__} needs the size of its inputs' last "
-                f"axis, got input shape {tuple(input_shape)}"
-            )
-        return int(input_dim)
 
     def _kernel(self, shape, name, initializer=None):
         return self.add_weight(
@@ -118,7 +109,7 @@ class RecursiveCell(_TreeCell):
     """
 
     def build(self, input_shape):
-        input_dim = self._input_dim(input_shape)
+        input_dim = last_axis(type(self).__name__, input_shape)
         if input_dim != self.units:
             raise InvalidArgumentError(
                 f"{type(self).__name__}({self.units}) composes word vectors as "
@@ -209,7 +200,7 @@ class TreeLSTMCell(_TreeCell):
         self.state_size = 2 * self.units
 
     def build(self, input_shape):
-        input_dim = self._input_dim(input_shape)
+        input_dim = last_axis(type(self).__name__, input_shape)
         u = self.units
         self.W = self._kernel((input_dim, 3 * u), "W")
         self.b_leaf = self.add_weight(

@@ -26,7 +26,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import class_names, one_of
+from seqkeras._validation import (
+    class_names,
+    one_of,
+    positive_int,
+    positive_int_or_none,
+)
 from seqkeras.datasets.trees import (
     BINARIZATIONS,
     SST2_LABELS,
@@ -41,7 +46,7 @@ from seqkeras.errors import InvalidInputError
 from seqkeras.layers.trees import tree_roots
 from seqkeras.models.trees import build_tree_classifier
 from seqkeras.pipelines.base import Pipeline
-from seqkeras.pipelines.batching import _sort_pool
+from seqkeras.pipelines.batching import _batched
 from seqkeras.pipelines.data import JAX_LENGTH_MULTIPLE
 from seqkeras.pipelines.preprocessing import EncoderPreprocessing
 from seqkeras.pipelines.registry import register_pipeline
@@ -143,7 +148,11 @@ class TreeSentimentPipeline(EncoderPreprocessing, Pipeline):
             )
         self.architecture = one_of("architecture", architecture, PRESETS)
         self.binarization = one_of("binarization", binarization, BINARIZATIONS)
-        self._text_options(max_vocabulary_size, min_count, 512, lowercase)
+        self.max_vocabulary_size = positive_int_or_none(
+            "max_vocabulary_size", max_vocabulary_size
+        )
+        self.min_count = positive_int("min_count", min_count)
+        self.lowercase = bool(lowercase)
         self.bucketing = bool(bucketing)
         self.model_kwargs = self._model_arguments(
             build_tree_classifier, model_kwargs, BUILDER_DECIDES
@@ -482,49 +491,49 @@ def tree_dataset(
         "leaf_labels": tf.ragged.constant([a["leaf_labels"] for a in arrays], tf.int32),
         "phrase_labels": grid("phrase_labels", ()),
     }
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        dataset = dataset.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
-    if bucketing:
-        pools = dataset.ragged_batch(batch_size * pool_batches)
-        lengths = lambda pool: pool["token_ids"].row_lengths()  # noqa: E731
-        dataset = pools.map(lambda pool: _sort_pool((pool,), lengths)).unbatch()
-    dataset = dataset.ragged_batch(batch_size, drop_remainder=drop_remainder)
-    dataset = dataset.map(
-        lambda batch: _padded_trees(batch, multiple),
-        num_parallel_calls=tf.data.AUTOTUNE,
+    pads = {"token_ids": 0, "children": -1, "leaf_labels": -1, "phrase_labels": -1}
+    dataset = _batched(
+        tf.data.Dataset.from_tensor_slices(columns),
+        len(arrays),
+        to_row=None,
+        lengths=lambda pool: pool["token_ids"].row_lengths(),
+        pads={name: tf.constant(pad, tf.int32) for name, pad in pads.items()},
+        label_pad=None,
+        labelled=False,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        shuffle_buffer=len(arrays),
+        bucketing=bucketing,
+        pool_batches=pool_batches,
+        seed=seed,
+        label_padding=-1,
+        length_multiple=1,  # the sizes are rounded below, each with its pad
+        drop_remainder=drop_remainder,
     )
-    if bucketing:
-        dataset = dataset.shuffle(
-            pool_batches, seed=seed, reshuffle_each_iteration=True
-        )
-    rounding = np.floor if drop_remainder else np.ceil
-    dataset = dataset.apply(
-        tf.data.experimental.assert_cardinality(int(rounding(len(arrays) / batch_size)))
-    )
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    padded = dataset.map(lambda batch: _padded_trees(batch, multiple))
+    return padded.prefetch(tf.data.AUTOTUNE)
 
 
 def _padded_trees(batch, multiple):
-    """A ragged batch of tree columns as dense model inputs and node labels,
-    with at least one height and slot, sizes rounded up to `multiple`."""
+    """A padded batch of tree columns as model inputs and node labels, with
+    at least one leaf, height and slot, each size rounded up to `multiple`."""
 
-    def size(n):
-        n = tf.maximum(n, 1)
-        return (n + multiple - 1) // multiple * multiple
+    def grown(tensor, axes, value):
+        shape = tf.shape(tensor)
+        paddings = [[0, 0] for _ in range(tensor.shape.rank)]
+        for axis in axes:
+            size = tf.maximum(shape[axis], 1)
+            paddings[axis] = [
+                0,
+                (size + multiple - 1) // multiple * multiple - shape[axis],
+            ]
+        return tf.pad(tensor, paddings, constant_values=value)
 
-    bounds = tf.cast(batch["children"].bounding_shape(), tf.int32)
-    count, heights, width = bounds[0], size(bounds[1]), size(bounds[2])
-    leaves = size(tf.cast(tf.reduce_max(batch["token_ids"].row_lengths()), tf.int32))
-    token_ids = batch["token_ids"].to_tensor(shape=tf.stack([count, leaves]))
-    children = batch["children"].to_tensor(
-        default_value=-1, shape=tf.stack([count, heights, width, 4])
+    token_ids = grown(batch["token_ids"], [1], 0)
+    children = grown(batch["children"], [1, 2], -1)
+    leaf_labels = grown(batch["leaf_labels"], [1], -1)
+    phrase = grown(batch["phrase_labels"], [1, 2], -1)
+    labels = tf.concat(
+        [leaf_labels, tf.reshape(phrase, [tf.shape(phrase)[0], -1])], axis=1
     )
-    leaf_labels = batch["leaf_labels"].to_tensor(
-        default_value=-1, shape=tf.stack([count, leaves])
-    )
-    phrase = batch["phrase_labels"].to_tensor(
-        default_value=-1, shape=tf.stack([count, heights, width])
-    )
-    labels = tf.concat([leaf_labels, tf.reshape(phrase, [count, -1])], axis=1)
     return {"token_ids": token_ids, "children": children}, labels
