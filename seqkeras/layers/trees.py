@@ -44,7 +44,9 @@ class _TreeCell(keras.layers.Layer):
     (`units`), and three computations on tensors with any leading axes:
     `leaf(x)` gives a leaf's state from its word vector, `call(left, right)`
     composes two children's states into their parent's, and `output(state)`
-    gives what a node shows the classifier.
+    gives what a node shows the classifier. `compose(pairs)` is `call` on
+    both children's states stacked `(..., 2, state_size)`, as `TreeRNN`
+    gathers them; a cell implements `compose`.
     """
 
     def __init__(
@@ -74,6 +76,12 @@ class _TreeCell(keras.layers.Layer):
 
     def leaf(self, x):
         return x
+
+    def call(self, left, right):
+        return self.compose(ops.stack([left, right], axis=-2))
+
+    def compose(self, pairs):
+        raise NotImplementedError
 
     def output(self, state):
         return state
@@ -122,12 +130,12 @@ class RecursiveCell(_TreeCell):
             shape=(d,), initializer=self.bias_initializer, name="b"
         )
 
-    def _linear(self, left, right):
-        children = ops.concatenate([left, right], axis=-1)  # (..., 2d)
-        return children, ops.matmul(children, self.W) + self.b  # (..., d)
+    def _linear(self, pairs):
+        children = ops.reshape(pairs, (*ops.shape(pairs)[:-2], 2 * self.units))
+        return children, ops.matmul(children, self.W) + self.b  # [a; b], (..., d)
 
-    def call(self, left, right):
-        return ops.tanh(self._linear(left, right)[1])
+    def compose(self, pairs):
+        return ops.tanh(self._linear(pairs)[1])
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")
@@ -160,13 +168,14 @@ class TensorCell(RecursiveCell):
         d = self.units
         self.V = self._kernel((2 * d, 2 * d, d), "V", self.tensor_initializer)
 
-    def call(self, left, right):
-        children, linear = self._linear(left, right)  # (..., 2d), (..., d)
+    def compose(self, pairs):
+        children, linear = self._linear(pairs)  # (..., 2d), (..., d)
         d = self.units
-        # [a; b]^T V[k]: one row of 2d per output unit k.
-        rows = ops.matmul(children, ops.reshape(self.V, (2 * d, 2 * d * d)))
-        rows = ops.reshape(rows, (*ops.shape(children)[:-1], 2 * d, d))
-        bilinear = ops.einsum("...i,...ik->...k", children, rows)  # (..., d)
+        # [a; b]^T V[k] [a; b] = sum_ij c_i c_j V[i, j, k]: the products of
+        # every pair of children's units, times V, in one matrix product.
+        pairs = children[..., :, None] * children[..., None, :]  # (..., 2d, 2d)
+        pairs = ops.reshape(pairs, (*ops.shape(children)[:-1], 4 * d * d))
+        bilinear = ops.matmul(pairs, ops.reshape(self.V, (4 * d * d, d)))  # (..., d)
         return ops.tanh(bilinear + linear)
 
     def get_config(self):
@@ -226,16 +235,14 @@ class TreeLSTMCell(_TreeCell):
         h = ops.sigmoid(o) * ops.tanh(c)
         return ops.concatenate([h, c], axis=-1)
 
-    def call(self, left, right):
-        h_l, c_l = ops.split(left, 2, axis=-1)
-        h_r, c_r = ops.split(right, 2, axis=-1)
-        gates = ops.matmul(ops.concatenate([h_l, h_r], axis=-1), self.U) + self.b
-        i, f_l, f_r, o, u = ops.split(gates, 5, axis=-1)
-        c = (
-            ops.sigmoid(i) * ops.tanh(u)
-            + ops.sigmoid(f_l) * c_l
-            + ops.sigmoid(f_r) * c_r
-        )
+    def compose(self, pairs):
+        n = self.units
+        hidden, memory = ops.split(pairs, 2, axis=-1)  # (..., 2, units) each
+        hidden = ops.reshape(hidden, (*ops.shape(pairs)[:-2], 2 * n))  # [h_l; h_r]
+        gates = ops.matmul(hidden, self.U) + self.b
+        i, f, o, u = ops.split(gates, [n, 3 * n, 4 * n], axis=-1)
+        forget = ops.reshape(ops.sigmoid(f), ops.shape(memory))  # f_l, f_r
+        c = ops.sigmoid(i) * ops.tanh(u) + ops.sum(forget * memory, axis=-2)
         h = ops.sigmoid(o) * ops.tanh(c)
         return ops.concatenate([h, c], axis=-1)
 
@@ -316,38 +323,38 @@ class TreeRNN(keras.layers.Layer):
         )
         # One row per node of the batch: tree i's node n is row i * nodes + n.
         states = ops.reshape(states, (batch * num_nodes, size))
-        first_row = ops.arange(batch, dtype="int32")[:, None] * num_nodes  # (batch, 1)
+        # Every step's rows, worked out before the loop so that a step only
+        # gathers, composes and scatters: for each slot, its left and right
+        # children's rows (0 for an empty slot, whose result is zeroed) and
+        # its own row. (batch, heights, width, 3)
+        first_row = ops.arange(batch, dtype="int32")[:, None, None] * num_nodes
+        level, slot = children[..., 0::2], children[..., 1::2]  # (b, h, w, 2)
+        kids = first_row[..., None] + ops.where(
+            level > 0, num_leaves + (level - 1) * width + slot, slot
+        )
+        kids = ops.where(slot >= 0, kids, -1)
+        own = (
+            first_row
+            + num_leaves
+            + ops.arange(heights, dtype="int32")[None, :, None] * width
+            + ops.arange(width, dtype="int32")[None, None, :]
+        )
+        rows = ops.concatenate([kids, own[..., None]], axis=-1)
 
-        def row(height, slot):
-            """The states row of the node at (height, slot); 0 for padding."""
-            node = ops.where(height > 0, num_leaves + (height - 1) * width + slot, slot)
-            return ops.where(slot >= 0, first_row + node, 0)  # (batch, width)
-
-        def step(carry, kids):
-            # The height comes in the carry rather than beside `kids` in the
-            # scanned inputs: Keras' TensorFlow scan fails on several inputs
-            # of unknown length.
-            states, height = carry  # (batch * nodes, size), ()
-            # kids: (batch, width, 4)
-            exists = ops.cast(kids[..., 0] >= 0, states.dtype)[..., None]
-            left = ops.take(states, row(kids[..., 0], kids[..., 1]), axis=0)
-            right = ops.take(states, row(kids[..., 2], kids[..., 3]), axis=0)
-            parents = self.cell(left, right) * exists  # (batch, width, size)
-            slots = ops.arange(width, dtype="int32")[None, :]
-            rows = first_row + num_leaves + height * width + slots  # (batch, width)
+        def step(states, rows):
+            # rows: (batch, width, 3) for one height
+            exists = ops.cast(rows[..., :1] >= 0, states.dtype)  # (batch, width, 1)
+            pairs = ops.take(states, ops.maximum(rows[..., :2], 0), axis=0)
+            parents = self.cell.compose(pairs) * exists  # (batch, width, size)
             states = ops.scatter_update(
                 states,
-                ops.reshape(rows, (-1, 1)),
+                ops.reshape(rows[..., 2], (-1, 1)),
                 ops.reshape(parents, (-1, size)),
             )
-            return (states, height + 1), None
+            return states, None
 
         if not (isinstance(heights, int) and heights == 0):  # only one-word trees
-            (states, _), _ = ops.scan(
-                step,
-                (states, ops.convert_to_tensor(0, "int32")),
-                ops.moveaxis(children, 1, 0),
-            )
+            states, _ = ops.scan(step, states, ops.moveaxis(rows, 1, 0))
         return self.cell.output(ops.reshape(states, (batch, num_nodes, size)))
 
     def compute_output_shape(self, leaves_shape, children_shape):

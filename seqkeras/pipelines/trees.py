@@ -40,6 +40,7 @@ from seqkeras.datasets.trees import (
     Trees,
     batch_trees,
     parse_tree,
+    step_budgets,
     tree_arrays,
 )
 from seqkeras.errors import InvalidInputError
@@ -472,7 +473,10 @@ def tree_dataset(
     pools of `pool_batches` batches are sorted by length before they are cut
     (see `seqkeras.pipelines.batching`).
     """
-    arrays = [tree_arrays(tree, "compact") for tree in trees]
+    arrays = [
+        tree_arrays(tree, "compact", steps)
+        for tree, steps in zip(trees, step_budgets(trees), strict=True)
+    ]
     words = tf.ragged.constant([list(t.words) for t in trees], dtype=tf.string)
     heights = [a["children"].shape[0] for a in arrays]
     widths = [a["children"].shape[1] for a in arrays]

@@ -10,6 +10,7 @@ from seqkeras.datasets.trees import (
     load_sst_trees,
     parse_tree,
     read_trees,
+    step_budgets,
     tree_arrays,
 )
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
@@ -135,14 +136,44 @@ def test_binary_labels_leave_neutral_nodes_out():
 )
 def test_the_compact_schedule_takes_as_many_steps_in_fewer_slots(text):
     tree = parse_tree(text)
-    compact, by_height = tree.levels("compact"), tree.levels()
-    assert len(compact) == len(by_height) == tree.height
-    assert sorted(sum(compact, [])) == list(range(tree.num_leaves, tree.num_nodes))
-    step = {node: i for i, level in enumerate(compact, start=1) for node in level}
-    step.update({leaf: 0 for leaf in range(tree.num_leaves)})
-    for k, (left, right) in enumerate(tree.children):
-        assert step[left] < step[tree.num_leaves + k] > step[right]
-    assert max(map(len, compact), default=0) <= max(map(len, by_height), default=0)
+    by_height = tree.levels()
+    widest = max(map(len, by_height), default=0)
+    for steps in (None, tree.height, tree.height + 3, 2 * tree.num_leaves):
+        compact = tree.levels("compact", steps=steps)
+        if steps is None:
+            assert len(compact) == len(by_height) == tree.height
+        assert len(compact) <= (steps or tree.height)
+        assert sorted(sum(compact, [])) == list(range(tree.num_leaves, tree.num_nodes))
+        step = {node: i for i, level in enumerate(compact, start=1) for node in level}
+        step.update({leaf: 0 for leaf in range(tree.num_leaves)})
+        for k, (left, right) in enumerate(tree.children):
+            assert step[left] < step[tree.num_leaves + k] > step[right]
+        assert max(map(len, compact), default=0) <= widest
+        widest = max(map(len, compact), default=0)  # more steps: never wider
+    # One node a step when there are as many steps as inner nodes.
+    assert widest == min(1, tree.num_leaves - 1)
+
+
+def test_steps_must_be_enough_for_the_tree_and_the_compact_schedule():
+    tree = parse_tree(UNEVEN)
+    with pytest.raises(InvalidArgumentError, match="height 3 needs at least 3 steps"):
+        tree.levels("compact", steps=2)
+    with pytest.raises(InvalidArgumentError, match="compact schedule only"):
+        tree.levels("height", steps=5)
+
+
+def test_a_batch_spreads_shorter_trees_over_the_tallest_ones_steps():
+    chain = Tree.from_words(list("abcdefgh"), how="right")  # height 7
+    balanced = Tree.from_words(list("abcdefgh"), how="balanced")  # height 3
+    assert max(map(len, balanced.levels("compact"))) == 4
+    batch = batch_trees([chain, balanced], schedule="compact")
+    assert batch["children"].shape == (2, 7, 1, 4)  # one slot a step for both
+    # Each node's row among the outputs still points at its place.
+    assert batch["nodes"][1, -1] == 8 + 6  # the root, at the last step
+    # Laid out before batching, a tree is given the steps of the tall trees
+    # of its length.
+    assert step_budgets([chain, balanced], quantile=1.0) == [7, 7]
+    assert step_budgets([chain, balanced], quantile=0.0) == [7, 3]
 
 
 def test_arrays_place_each_node_by_height_and_slot():
@@ -219,4 +250,19 @@ def test_the_treebank_keeps_every_tree_and_label(mirror):
                 "children"
             ]
             cells[schedule] += children[..., 0].size
-    assert cells["compact"] < 0.7 * cells["height"]
+    # Laid out one tree at a time (as `tree_dataset` does, with
+    # `step_budgets`), nearly as few.
+    assert cells["compact"] < 0.4 * cells["height"]
+    budgets = step_budgets(ordered)
+    laid_out = 0
+    for start in range(0, len(ordered), 32):
+        arrays = [
+            tree_arrays(tree, "compact", steps)
+            for tree, steps in zip(
+                ordered[start : start + 32], budgets[start : start + 32], strict=True
+            )
+        ]
+        laid_out += len(arrays) * max(a["children"].shape[0] for a in arrays) * max(
+            a["children"].shape[1] for a in arrays
+        )
+    assert laid_out < 1.2 * cells["compact"]
