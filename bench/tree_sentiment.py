@@ -11,6 +11,7 @@ worth.
 
     python bench/tree_sentiment.py                        # every model, seed 0
     python bench/tree_sentiment.py --architectures rntn --seeds 0 1 2
+    python bench/tree_sentiment.py --seeds 0 1 2 --average  # and their average
     python bench/tree_sentiment.py --epochs 2 --train 500  # a smoke run
     python bench/tree_sentiment.py --architectures rntn \
         --set optimizer=adam learning_rate=0.002 --name tree_sentiment_adam
@@ -58,6 +59,11 @@ def main():
     parser.add_argument(
         "--name", default=None, help="results file name (default tree_sentiment)"
     )
+    parser.add_argument(
+        "--average",
+        action="store_true",
+        help="also score the average of each model's seeds (one ensemble)",
+    )
     args = parser.parse_args()
     overrides = {}
     for item in args.set:
@@ -76,8 +82,9 @@ def main():
     data = load_sst_trees()
     if args.train:
         data = data.subset(train=args.train)
-    runs = []
+    runs, ensembles = [], []
     for architecture in args.architectures:
+        members = []
         for seed in args.seeds:
             settings = {**SETTINGS[architecture], **overrides}
             pipeline = TreeSentimentPipeline(
@@ -110,6 +117,17 @@ def main():
             }
             print(architecture, seed, run["test"], flush=True)
             runs.append(run)
+            members.append(pipeline)
+        if args.average and len(members) > 1:
+            ensemble = TreeSentimentPipeline.average(members)
+            averaged = {
+                "architecture": architecture,
+                "seeds": args.seeds,
+                "validation": ensemble.evaluate(data.validation),
+                "test": ensemble.evaluate(data.test),
+            }
+            print(architecture, "average", averaged["test"], flush=True)
+            ensembles.append(averaged)
     record(
         args.name or "tree_sentiment" + ("_binary" if args.binary else ""),
         {
@@ -117,6 +135,7 @@ def main():
             "train_trees": len(data.train),
             "binary": args.binary,
             "runs": runs,
+            **({"averages": ensembles} if ensembles else {}),
         },
     )
 

@@ -19,12 +19,13 @@ the papers the benchmarks compare with:
   a node can keep the memory of one child and drop the other's.
 
 `TreeRNN(cell)` runs a cell over a batch of trees laid out as in
-`seqkeras.datasets.trees` (leaves, then the inner nodes by height), one
-height at a time: the nodes of one height, in every tree of the batch,
-gather their children's states, are composed in one call, and are
-scattered into the states of all nodes. A batch costs as many steps as its
-tallest tree has heights, not as many as it has nodes. The loop over heights
-is `keras.ops.scan`, so it runs the same on TensorFlow and on JAX.
+`seqkeras.datasets.trees` (leaves, then the inner nodes step by step, each
+after its children: by height, or spread by the compact schedule), one
+step at a time: the nodes of one step, in every tree of the batch, gather
+their children's states, are composed in one call, and are scattered into
+the states of all nodes. A batch costs as many steps as its tallest tree is
+high, not as many as it has nodes. The loop over steps is
+`keras.ops.scan`, so it runs the same on TensorFlow and on JAX.
 """
 
 import keras
@@ -269,14 +270,14 @@ class TreeRNN(keras.layers.Layer):
 
     Call arguments:
         leaves: `(batch, leaves, input_dim)` word vectors, left to right.
-        children: `(batch, heights, width, 4)` integers: for the node in
-            slot `s` of height `h + 1`, the (height, slot) of its left and of
-            its right child; -1 where there is no node (see
-            `seqkeras.datasets.trees.batch_trees`).
+        children: `(batch, steps, width, 4)` integers: for the node in
+            slot `s` of step `h + 1`, the (step, slot) of its left and of its
+            right child (step 0: a leaf, whose slot is its position); -1
+            where there is no node (see `seqkeras.datasets.trees.batch_trees`).
 
     Returns:
-        Every node's output `(batch, leaves + heights * width, units)`: the
-        leaves first, then each height's slots in turn (zeros where there is
+        Every node's output `(batch, leaves + steps * width, units)`: the
+        leaves first, then each step's slots in turn (zeros where there is
         no node). `tree_roots` picks each tree's root from them.
 
     Example:
@@ -285,7 +286,7 @@ class TreeRNN(keras.layers.Layer):
     >>> batch = batch_trees([parse_tree("(a (b c))"), parse_tree("(a b)")])
     >>> layer = TreeRNN(RecursiveCell(4))
     >>> nodes = layer(np.ones((2, 3, 4)), batch["children"])
-    >>> tuple(nodes.shape)  # 3 leaves + 2 heights x 1 slot
+    >>> tuple(nodes.shape)  # 3 leaves + 2 steps x 1 slot
     (2, 5, 4)
     >>> tuple(tree_roots(nodes, batch["children"]).shape)
     (2, 4)
@@ -342,7 +343,7 @@ class TreeRNN(keras.layers.Layer):
         rows = ops.concatenate([kids, own[..., None]], axis=-1)
 
         def step(states, rows):
-            # rows: (batch, width, 3) for one height
+            # rows: (batch, width, 3) for one step
             exists = ops.cast(rows[..., :1] >= 0, states.dtype)  # (batch, width, 1)
             pairs = ops.take(states, ops.maximum(rows[..., :2], 0), axis=0)
             parents = self.cell.compose(pairs) * exists  # (batch, width, size)
@@ -376,8 +377,9 @@ class TreeRNN(keras.layers.Layer):
 
 def root_positions(children, num_leaves):
     """Where each tree's root is among the nodes of `TreeRNN`'s output:
-    `(batch,)` integers. The root is the one node of the tree's greatest
-    height, in slot 0, or leaf 0 when the tree is one word."""
+    `(batch,)` integers. The root is the one node of the tree's last step
+    (it needs every other node first), in slot 0, or leaf 0 when the tree is
+    one word."""
     children = ops.cast(children, "int32")
     width = ops.shape(children)[2]
     has_level = ops.any(children[..., 0] >= 0, axis=2)  # (batch, heights)

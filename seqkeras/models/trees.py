@@ -4,7 +4,7 @@ tree, with a softmax classifier at every node.
 The model reads a batch of trees as `seqkeras.datasets.trees.batch_trees`
 lays them out: the leaves' token ids `(batch, leaves)` (0 pads) and the
 inner nodes' children `(batch, heights, width, 4)`. It gives every node's
-class probabilities, leaves first and then the inner nodes height by height,
+class probabilities, leaves first and then the inner nodes step by step,
 so that they line up with `node_labels(batch)`; the loss is the mean
 cross-entropy over every labelled node (label -1: no label, no loss), as in
 Socher et al. (2013), who label every phrase of the treebank.

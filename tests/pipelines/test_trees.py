@@ -66,6 +66,39 @@ def test_other_trees_for_the_same_sentences_can_be_scored(trained):
     assert set(right) == set(pipeline.evaluate(data.test))
 
 
+def test_an_average_of_tree_models_scores_and_exports_as_one(trained, tmp_path):
+    pipeline, data = trained
+    other = TreeSentimentPipeline(
+        units=12, optimizer="adam", learning_rate=0.01, seed=1
+    )
+    other.fit(data.train.subset(300), epochs=1, batch_size=32, verbose=0)
+    with pytest.raises(InvalidInputError, match="prepares its input differently"):
+        TreeSentimentPipeline.average([pipeline, other])
+    other = TreeSentimentPipeline(
+        units=12, optimizer="adam", learning_rate=0.01, seed=1
+    )
+    other.fit(data.train, epochs=1, batch_size=32, verbose=0)
+    ensemble = TreeSentimentPipeline.average([pipeline, other])
+    trees = list(data.test.trees[:10])
+    for mine, theirs, mean in zip(
+        pipeline.node_probabilities(trees),
+        other.node_probabilities(trees),
+        ensemble.node_probabilities(trees),
+        strict=True,
+    ):
+        np.testing.assert_allclose(mean, (mine + theirs) / 2, atol=1e-6)
+    scores = ensemble.evaluate(data.test)
+    assert set(scores) == set(pipeline.evaluate(data.test))
+    sentence = "the plot was not very good"
+    expected = (
+        pipeline.predict(sentence)["probabilities"]
+        + other.predict(sentence)["probabilities"]
+    ) / 2
+    np.testing.assert_allclose(
+        ensemble.predict(sentence)["probabilities"], expected, atol=1e-6
+    )
+
+
 def test_scores_count_as_the_papers_do():
     # Two trees of two nodes each: root first class 4 then 1.
     probabilities = [
