@@ -26,7 +26,8 @@ The public API:
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
   `predict`, `save`, `load` and `export`;
 - `seqkeras.plots`: training curves, confusion matrices, forecasts, CRF
-  transitions, attention maps, word maps and unrolled RNN diagrams.
+  transitions, attention maps, word maps, unrolled RNN diagrams and parse
+  trees coloured by sentiment.
 
 Names are imported on first use, so that `import seqkeras` (and the command
 line's `--help`) does not start TensorFlow.

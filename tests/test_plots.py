@@ -212,3 +212,108 @@ def test_caption_attention_overlays_one_map_per_word():
     assert fig._suptitle.get_text() == "a red"
     with pytest.raises(ValueError, match="for 2 words"):
         plots.plot_caption_attention(image, ["a", "b"], attention)
+
+
+def _tree_markers(ax):
+    """The node circles of a tree plot: one scatter, one point per node."""
+    from matplotlib.collections import PathCollection
+
+    (markers,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    return markers
+
+
+def test_tree_plot_draws_every_node_and_word_top_down():
+    from seqkeras.datasets.trees import parse_tree
+
+    tree = parse_tree("(1 (2 (2 the) (2 plot)) (1 (2 was) (1 (2 not) (3 good))))")
+    fig = plots.plot_tree(tree)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["the", "plot", "was", "not", "good"]
+    points = _tree_markers(ax).get_offsets()
+    assert len(points) == tree.num_nodes == 9
+    # Leaves on the bottom row in sentence order; each parent above its
+    # taller child, midway between its children; the root on top.
+    np.testing.assert_array_equal(points[:5], [[i, 0] for i in range(5)])
+    for parent, (left, right) in enumerate(tree.children, start=5):
+        assert points[parent, 0] == (points[left, 0] + points[right, 0]) / 2
+        assert points[parent, 1] == 1 + max(points[left, 1], points[right, 1])
+    assert points[-1, 1] == points[:, 1].max() == tree.height
+    # One edge from every node but the root to its parent.
+    (edges,) = [c for c in ax.collections if c is not _tree_markers(ax)]
+    assert len(edges.get_segments()) == tree.num_nodes - 1
+    assert ax.get_title() == "the plot was not good"
+
+
+def test_tree_plot_colours_follow_the_labels():
+    from seqkeras.datasets.trees import parse_tree
+    from seqkeras.plots.trees import NO_LABEL, class_colours
+
+    colours = np.array(class_colours(5))
+    text = "(1 (2 not) (3 (2 very) (3 good)))"
+    ax = plots.plot_tree(text).axes[0]  # a bracketed string: its own labels
+    faces = _tree_markers(ax).get_facecolors()
+    np.testing.assert_allclose(faces, colours[[2, 2, 3, 3, 1]])
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert names == [
+        "very negative",
+        "negative",
+        "neutral",
+        "positive",
+        "very positive",
+    ]
+    # Neutral is grey, between a red negative end and a blue positive one.
+    red, grey, blue = colours[0], colours[2], colours[4]
+    assert red[0] > red[2] and blue[2] > blue[0] and grey[0] == grey[1] == grey[2]
+
+    tree = parse_tree(text)
+    ax = plots.plot_tree(tree, node_labels=[0, 4, -1, 2, 1]).axes[0]
+    faces = _tree_markers(ax).get_facecolors()
+    np.testing.assert_allclose(faces[[0, 1, 3, 4]], colours[[0, 4, 2, 1]])
+    np.testing.assert_allclose(faces[2], [1.0, 1.0, 1.0, 1.0])  # no label
+    assert NO_LABEL == "white"
+    assert ax.get_legend().get_texts()[-1].get_text() == "no label"
+
+    # Probabilities: each node its most probable class; two classes get the
+    # two ends of the map and their names.
+    probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.3, 0.7], [1, 0]])
+    ax = plots.plot_tree(tree, probabilities=probabilities, title="p").axes[0]
+    faces = _tree_markers(ax).get_facecolors()
+    np.testing.assert_allclose(faces, np.array(class_colours(2))[[0, 1, 1, 1, 0]])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "negative",
+        "positive",
+    ]
+    assert ax.get_title() == "p"
+
+
+def test_tree_plot_draws_into_given_axes():
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plots.plot_tree("(a (b c))", ax=right) is fig
+    assert not left.collections and len(_tree_markers(right).get_offsets()) == 5
+    # An unlabelled tree: every node white, and only the legend's "no label"
+    # added to the classes.
+    assert right.get_legend().get_texts()[-1].get_text() == "no label"
+
+
+def test_tree_plot_refuses_bad_input():
+    from seqkeras.datasets.trees import parse_tree
+
+    tree = parse_tree("(1 (2 not) (3 good))")
+    with pytest.raises(ValueError, match=r"one label per node \(3 for a tree of 2"):
+        plots.plot_tree(tree, node_labels=[1, 2])
+    with pytest.raises(ValueError, match="from 0 to 4 .* got 5 at node 1: pass label"):
+        plots.plot_tree(tree, node_labels=[1, 5, 2])
+    with pytest.raises(ValueError, match="from 0 to 1 .* got 3 at node 2"):
+        plots.plot_tree(tree, node_labels=[0, 1, 3], label_names=["neg", "pos"])
+    with pytest.raises(ValueError, match="not both"):
+        plots.plot_tree(tree, node_labels=[1, 2, 3], probabilities=np.ones((3, 5)))
+    with pytest.raises(ValueError, match=r"shape \(nodes, classes\)"):
+        plots.plot_tree(tree, probabilities=np.ones((2, 5)))
+    with pytest.raises(ValueError, match="2 label names for 5 classes"):
+        plots.plot_tree(tree, probabilities=np.ones((3, 5)), label_names=["a", "b"])
+    with pytest.raises(ValueError, match="integer class ids"):
+        plots.plot_tree(tree, node_labels=[0.5, 1.0, 2.0])
+    with pytest.raises(ValueError, match="Expected a Tree"):
+        plots.plot_tree(["not", "good"])

@@ -1,6 +1,6 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
-CRF transitions, attention maps, captioned images, word maps and unrolled
-RNN diagrams.
+CRF transitions, attention maps, captioned images, word maps, unrolled
+RNN diagrams and parse trees coloured by sentiment.
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -20,6 +20,7 @@ from seqkeras.plots.training import (
     plot_model_comparison,
     plot_transitions,
 )
+from seqkeras.plots.trees import plot_tree
 
 __all__ = [
     "plot_attention",
@@ -33,4 +34,5 @@ __all__ = [
     "plot_model_comparison",
     "plot_rnn_diagram",
     "plot_transitions",
+    "plot_tree",
 ]

@@ -262,7 +262,9 @@ def test_the_treebank_keeps_every_tree_and_label(mirror):
                 ordered[start : start + 32], budgets[start : start + 32], strict=True
             )
         ]
-        laid_out += len(arrays) * max(a["children"].shape[0] for a in arrays) * max(
-            a["children"].shape[1] for a in arrays
+        laid_out += (
+            len(arrays)
+            * max(a["children"].shape[0] for a in arrays)
+            * max(a["children"].shape[1] for a in arrays)
         )
     assert laid_out < 1.2 * cells["compact"]
