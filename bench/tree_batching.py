@@ -10,7 +10,8 @@ second for both and their ratio (issue 22 asks for at least 10x).
     python bench/tree_batching.py --compositions rntn --trees 320
 
 Writes bench/results/tree_batching.json (with `--backend jax`:
-tree_batching_jax.json; another `--batch-size N`: tree_batching_batchN.json).
+tree_batching_jax.json; another `--batch-size N`: tree_batching_batchN.json;
+or `--name NAME`: NAME.json).
 """
 
 import argparse
@@ -28,7 +29,13 @@ def main():
     parser.add_argument(
         "--compositions", nargs="+", default=["rnn", "rntn", "tree-lstm"]
     )
-    parser.add_argument("--units", type=int, nargs="+", default=[25, 25, 50])
+    parser.add_argument(
+        "--units",
+        type=int,
+        nargs="+",
+        default=None,
+        help="one per composition (default: the pipeline's, PRESETS)",
+    )
     parser.add_argument("--trees", type=int, default=640, help="training trees timed")
     parser.add_argument(
         "--single-trees", type=int, default=128, help="trees timed one at a time"
@@ -44,6 +51,7 @@ def main():
     parser.add_argument(
         "--backend", default="tensorflow", choices=["tensorflow", "jax"]
     )
+    parser.add_argument("--name", default=None, help="results file name")
     args = parser.parse_args()
     os.environ["KERAS_BACKEND"] = args.backend
 
@@ -52,6 +60,10 @@ def main():
 
     from seqkeras.datasets.trees import batch_trees, load_sst_trees
     from seqkeras.models.trees import build_tree_classifier, node_labels
+    from seqkeras.pipelines.trees import PRESETS
+
+    if args.units is None:
+        args.units = [PRESETS[name]["units"] for name in args.compositions]
 
     trees = list(load_sst_trees().train.trees)
     rng = np.random.default_rng(0)
@@ -116,7 +128,7 @@ def main():
     name = "tree_batching" + ("_jax" if args.backend == "jax" else "")
     if args.batch_size != 32:
         name += f"_batch{args.batch_size}"
-    record(name, figures)
+    record(args.name or name, figures)
 
 
 if __name__ == "__main__":

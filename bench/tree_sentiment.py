@@ -7,14 +7,17 @@ development trees, and scores the 2,210 test trees the way Socher et al.
 (2013) report: five classes and negative / positive, at the root and over
 every node. Also scores the same test sentences on balanced trees (what a
 raw sentence gets from `predict`), to measure what the parser's trees are
-worth.
+worth. Every model trains with its pipeline defaults
+(`seqkeras.pipelines.trees.PRESETS`) for 20 epochs of 32 trees (the
+catalogue's settings for "sst-trees"): what `seqkeras train tree-sentiment
+--dataset sst-trees --model NAME` trains; `--set` changes them.
 
     python bench/tree_sentiment.py                        # every model, seed 0
     python bench/tree_sentiment.py --architectures rntn --seeds 0 1 2
     python bench/tree_sentiment.py --seeds 0 1 2 --average  # and their average
     python bench/tree_sentiment.py --epochs 2 --train 500  # a smoke run
     python bench/tree_sentiment.py --architectures rntn \
-        --set optimizer=adam learning_rate=0.002 --name tree_sentiment_adam
+        --set optimizer=adagrad learning_rate=0.05 --name tree_sentiment_adagrad
 
 Writes bench/results/tree_sentiment.json.
 """
@@ -26,27 +29,19 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-# The settings each model trains with (the pipeline's builder arguments),
-# and its epochs and batch size.
-SETTINGS = {
-    "rnn": {"units": 25, "optimizer": "adagrad", "learning_rate": 0.05, "l2": 1e-5},
-    "rntn": {"units": 25, "optimizer": "adagrad", "learning_rate": 0.05, "l2": 1e-5},
-    "tree-lstm": {
-        "units": 150,
-        "optimizer": "adagrad",
-        "learning_rate": 0.05,
-        "l2": 1e-5,
-        "dropout": 0.3,
-    },
-}
+ARCHITECTURES = ["rnn", "rntn", "tree-lstm"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architectures", nargs="+", default=list(SETTINGS))
+    parser.add_argument("--architectures", nargs="+", default=ARCHITECTURES)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=25)
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="default: the catalogue's, 20"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: the catalogue's, 32"
+    )
     parser.add_argument("--train", type=int, default=None, help="fewer training trees")
     parser.add_argument("--binary", action="store_true", help="train two classes")
     parser.add_argument(
@@ -76,8 +71,17 @@ def main():
 
     from common import record
 
+    from seqkeras.datasets import get_info
     from seqkeras.datasets.trees import load_sst_trees
     from seqkeras.pipelines import TreeSentimentPipeline
+    from seqkeras.pipelines.trees import PRESETS
+
+    # Each model trains with its pipeline defaults (`PRESETS`) for the epochs
+    # and batch size the catalogue gives "sst-trees": what `seqkeras train
+    # tree-sentiment --dataset sst-trees --model NAME` trains, unless --set.
+    catalogue = get_info("sst-trees").settings_for()
+    args.epochs = args.epochs or catalogue["epochs"]
+    args.batch_size = args.batch_size or catalogue["batch_size"]
 
     data = load_sst_trees()
     if args.train:
@@ -86,9 +90,10 @@ def main():
     for architecture in args.architectures:
         members = []
         for seed in args.seeds:
-            settings = {**SETTINGS[architecture], **overrides}
+            settings = {**PRESETS[architecture], **overrides}
+            del settings["composition"]
             pipeline = TreeSentimentPipeline(
-                architecture=architecture, binary=args.binary, seed=seed, **settings
+                architecture=architecture, binary=args.binary, seed=seed, **overrides
             )
             start = time.perf_counter()
             pipeline.fit(

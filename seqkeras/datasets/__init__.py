@@ -156,6 +156,9 @@ SPA_ENG_SETTINGS = {
         "batch_size": 128,
     }
 }
+# bench/tree_sentiment.py's epochs and batch; the models' own settings are
+# the tree pipeline's defaults (seqkeras.pipelines.trees.PRESETS).
+SST_TREES_SETTINGS = {None: {"epochs": 20, "batch_size": 32}}
 DATES_SETTINGS = {
     None: {
         "cell": "gru",
@@ -213,6 +216,7 @@ _CATALOGUE = {
             files=("sst",),
             description="Stanford Sentiment Treebank as binary trees, five classes "
             "at every node",
+            settings=SST_TREES_SETTINGS,
         ),
         DatasetInfo(
             "conll2003-ner",

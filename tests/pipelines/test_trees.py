@@ -99,6 +99,31 @@ def test_an_average_of_tree_models_scores_and_exports_as_one(trained, tmp_path):
     )
 
 
+@pytest.mark.parametrize("architecture", ["rnn", "rntn", "tree-lstm"])
+def test_each_model_defaults_to_the_benchmarks_settings(architecture):
+    from seqkeras.datasets import get_info
+    from seqkeras.pipelines.trees import PRESETS
+
+    data = load("sentiment-trees").subset(train=40, validation=10, test=10)
+    pipeline = TreeSentimentPipeline(architecture=architecture)
+    pipeline.fit(data.train, epochs=1, verbose=0)
+    preset, model = PRESETS[architecture], pipeline.model
+    cell = model.get_layer("tree_rnn").cell
+    assert cell.units == preset["units"]
+    assert model.get_layer("node_dropout").rate == preset["dropout"]
+    assert cell.kernel_regularizer.l2 == pytest.approx(preset["l2"])
+    assert type(model.optimizer).__name__.lower() == preset["optimizer"]
+    assert float(model.optimizer.learning_rate) == pytest.approx(
+        preset["learning_rate"]
+    )
+    # bench/tree_sentiment.py trains them for the epochs and batch size that
+    # the command line takes from the catalogue with --dataset sst-trees.
+    assert get_info("sst-trees").settings_for(architecture) == {
+        "epochs": 20,
+        "batch_size": 32,
+    }
+
+
 def test_scores_count_as_the_papers_do():
     # Two trees of two nodes each: root first class 4 then 1.
     probabilities = [
