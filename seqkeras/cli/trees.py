@@ -13,7 +13,7 @@ class TreeSentimentCommand(TaskCommand):
     default_dataset = "sentiment-trees"
     file_formats = "bracketed trees, one per line, a label at every node"
     default_epochs = 10  # --dataset sst-trees brings the benchmark's 20
-    files = ("preprocessing.json",)
+    files = ("preprocessing.json", "test_tree.png")
     unit = "trees"
     smoke_arguments = ("--units", "6")
 
@@ -80,7 +80,35 @@ class TreeSentimentCommand(TaskCommand):
                 f"negative / positive: root {test['binary_root']:.4f} / all "
                 f"{test['binary_all']:.4f}"
             )
-        return Report(metrics={"test": test, "validation": validation}, lines=lines)
+        return Report(
+            metrics={"test": test, "validation": validation},
+            figures={"test_tree.png": self.test_tree_figure(pipeline, data)},
+            lines=lines,
+        )
+
+    @staticmethod
+    def test_tree_figure(pipeline, data):
+        """A short test tree drawn twice: its true labels above, the model's
+        below (every node coloured by its class)."""
+        import matplotlib.pyplot as plt
+
+        from seqkeras import plots
+
+        trees = data.test.trees
+        tree = next((t for t in trees if 5 <= t.num_leaves <= 14), trees[0])
+        truth = tree.binary() if pipeline.binary else tree
+        fig, (top, bottom) = plt.subplots(
+            2, 1, figsize=(max(6.0, 2.5 + 0.75 * tree.num_leaves), 7.5)
+        )
+        names = pipeline.label_names
+        plots.plot_tree(truth, label_names=names, title="true labels", ax=top)
+        plots.plot_tree(
+            pipeline.predict(tree)["tree"],
+            label_names=names,
+            title=f"predicted by the {pipeline.architecture}",
+            ax=bottom,
+        )
+        return fig
 
     def examples(self, pipeline, data):
         return [tree.to_string(labels=False) for tree in data.test.trees[:3]]
