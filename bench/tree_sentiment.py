@@ -14,7 +14,7 @@ catalogue's settings for "sst-trees"): what `seqkeras train tree-sentiment
 
     python bench/tree_sentiment.py                        # every model, seed 0
     python bench/tree_sentiment.py --architectures rntn --seeds 0 1 2
-    python bench/tree_sentiment.py --seeds 0 1 2 --average  # and their average
+    python bench/tree_sentiment.py --seeds 0 1 2 --average  # and their averages
     python bench/tree_sentiment.py --epochs 2 --train 500  # a smoke run
     python bench/tree_sentiment.py --architectures rntn \
         --set optimizer=adagrad learning_rate=0.05 --name tree_sentiment_adagrad
@@ -57,7 +57,8 @@ def main():
     parser.add_argument(
         "--average",
         action="store_true",
-        help="also score the average of each model's seeds (one ensemble)",
+        help="also score the average of each model's seeds (one ensemble), and "
+        "with several models the average of them all",
     )
     args = parser.parse_args()
     overrides = {}
@@ -86,7 +87,7 @@ def main():
     data = load_sst_trees()
     if args.train:
         data = data.subset(train=args.train)
-    runs, ensembles = [], []
+    runs, ensembles, everyone = [], [], []
     for architecture in args.architectures:
         members = []
         for seed in args.seeds:
@@ -133,6 +134,18 @@ def main():
             }
             print(architecture, "average", averaged["test"], flush=True)
             ensembles.append(averaged)
+        everyone += members
+    if args.average and len(args.architectures) > 1:
+        # Every model of the run in one average, architectures mixed.
+        ensemble = TreeSentimentPipeline.average(everyone)
+        averaged = {
+            "architecture": "+".join(args.architectures),
+            "seeds": args.seeds,
+            "validation": ensemble.evaluate(data.validation),
+            "test": ensemble.evaluate(data.test),
+        }
+        print("all", "average", averaged["test"], flush=True)
+        ensembles.append(averaged)
     record(
         args.name or "tree_sentiment" + ("_binary" if args.binary else ""),
         {

@@ -17,7 +17,8 @@ whose gold label is not neutral, a five-class model choosing the side with
 more probability (classes 0-1 against 3-4).
 
 Training batches bucket trees of similar length and place their nodes by
-the compact schedule (`Tree.levels("compact")`); serving reads bracketed
+the compact schedule (`Tree.levels("compact")`, spread over the steps of the
+batch's tallest trees, see `step_budgets`); serving reads bracketed
 strings in the graph (`seqkeras.text.trees.tree_layout`, nodes by height).
 The nodes' values do not depend on where they are placed.
 """
@@ -477,7 +478,9 @@ def tree_dataset(
 ):
     """A `tf.data.Dataset` of `(inputs, node labels)` batches of trees.
 
-    Each batch is laid out as `batch_trees` lays it out (compact schedule):
+    Each tree is laid out before batching by the compact schedule, spread
+    over the steps `step_budgets` gives it (so that a batch of trees of
+    similar length is about as narrow as `batch_trees` would make it):
     `inputs` holds `token_ids` `(batch, leaves)` and `children` `(batch,
     heights, width, 4)`; the labels `(batch, leaves + heights * width)` line
     up with the model's nodes (-1: no label, no loss). With `bucketing`,
