@@ -17,6 +17,7 @@ import hashlib
 import os
 import pathlib
 import shutil
+import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -326,13 +327,56 @@ def _extract_once(spec, archive_path, digest):
     partial = folder.with_name(folder.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
-    # Both unpackers refuse absolute paths and "..": zip always, tar through
-    # the "data" filter (which also refuses links out of the folder).
-    options = {"filter": "data"} if spec.extract == "tar" else {}
-    shutil.unpack_archive(archive_path, partial, format=spec.extract, **options)
+    _unpack(archive_path, partial, spec.extract)
     (partial / _EXTRACTED_MARKER).write_text(digest + "\n")
     partial.rename(folder)
     return folder
+
+
+def _unpack(archive_path, folder, kind):
+    """Unpacks a zip or tar archive into `folder`, refusing any member that
+    would land outside it: zip always does; tar through its "data" filter
+    (Python 3.11.4 and later), which also refuses links out of the folder
+    and device files, or on older Pythons through the same checks here."""
+    if kind != "tar":
+        shutil.unpack_archive(archive_path, folder, format=kind)
+    elif hasattr(tarfile, "data_filter"):
+        shutil.unpack_archive(archive_path, folder, format="tar", filter="data")
+    else:
+        with tarfile.open(archive_path) as archive:
+            members = [_inside(member, folder, archive_path) for member in archive]
+            archive.extractall(folder, members=members)
+
+
+def _inside(member, folder, archive_path):
+    """`member` of a tar archive, if it stays inside `folder` (the checks of
+    tarfile's "data" filter, for Pythons without it)."""
+    root = pathlib.Path(os.path.realpath(folder))
+
+    def lands_inside(name, base=root):
+        path = pathlib.Path(name)
+        return not path.is_absolute() and pathlib.Path(
+            os.path.realpath(base / path)
+        ).is_relative_to(root)
+
+    problem = None
+    if not lands_inside(member.name):
+        problem = "its path leads outside the folder"
+    elif member.issym() and not lands_inside(
+        member.linkname, (root / member.name).parent
+    ):
+        problem = f"it links to {member.linkname!r}, outside the folder"
+    elif member.islnk() and not lands_inside(member.linkname):
+        problem = f"it links to {member.linkname!r}, outside the folder"
+    elif member.isdev():
+        problem = "it is a device file"
+    if problem:
+        raise DatasetUnavailableError(
+            f"Refusing to unpack {archive_path}: its member {member.name!r} is not "
+            f"a plain file inside the folder ({problem}). Delete the archive and "
+            "download it again from the data set's origin."
+        )
+    return member
 
 
 def cached_path(spec, cache_dir=None):

@@ -115,7 +115,9 @@ class TreeSentimentPipeline(EncoderPreprocessing, Pipeline):
         bucketing: batch trees of similar length together in training.
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to `build_tree_classifier` (`units`,
-            `dropout`, `l2`, `optimizer`, `learning_rate`, ...).
+            `dropout`, `l2`, `optimizer`, `learning_rate`, ...); what is not
+            given comes from the architecture's `PRESETS`, the settings the
+            treebank benchmark trains (BENCHMARKS.md).
 
     Example:
 

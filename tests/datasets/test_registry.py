@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import sys
 import tarfile
 import zipfile
 
@@ -119,6 +120,54 @@ def test_archives_are_extracted_once(served, tmp_path, kind):
     assert fetch(spec, cache_dir=cache, mirror="") == extracted
     assert sentinel.exists()  # not unpacked a second time
     assert len(requests) == 1
+
+
+def _tar_with(members):
+    """A .tar.gz of `(TarInfo, bytes or None)` pairs."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for info, data in members:
+            info.size = len(data or b"")
+            archive.addfile(info, io.BytesIO(data) if data else None)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data_filter", [True, False], ids=["filter", "no-filter"])
+def test_tar_members_outside_the_folder_are_refused(tmp_path, monkeypatch, data_filter):
+    # Pythons before 3.11.4 have no "data" filter: the same checks run here.
+    if data_filter and not hasattr(tarfile, "data_filter"):
+        pytest.skip(f"Python {sys.version.split()[0]} has no tar data filter")
+    if not data_filter:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    refused = (DatasetUnavailableError, getattr(tarfile, "FilterError", OSError))
+    good = tmp_path / "good.tar.gz"
+    inner = tarfile.TarInfo("data/link")
+    inner.type, inner.linkname = tarfile.SYMTYPE, "train.txt"
+    good.write_bytes(
+        _tar_with([(tarfile.TarInfo("data/train.txt"), b"train\n"), (inner, None)])
+    )
+    registry._unpack(good, tmp_path / "good", "tar")
+    assert (tmp_path / "good" / "data" / "link").read_bytes() == b"train\n"
+
+    escaping = tarfile.TarInfo("data/evil")
+    escaping.type, escaping.linkname = tarfile.SYMTYPE, "../../outside.txt"
+    for name, member in [
+        ("up", (tarfile.TarInfo("../outside.txt"), b"x")),
+        ("link", (escaping, None)),
+    ]:
+        archive = tmp_path / f"{name}.tar.gz"
+        archive.write_bytes(_tar_with([member]))
+        with pytest.raises(refused):
+            registry._unpack(archive, tmp_path / name, "tar")
+    assert not (tmp_path / "outside.txt").exists()
+    # An absolute path is refused here; the filter unpacks it inside instead.
+    archive = tmp_path / "absolute.tar.gz"
+    archive.write_bytes(_tar_with([(tarfile.TarInfo(str(tmp_path / "abs.txt")), b"x")]))
+    try:
+        registry._unpack(archive, tmp_path / "absolute", "tar")
+    except DatasetUnavailableError:
+        assert not data_filter
+    assert not (tmp_path / "abs.txt").exists()
 
 
 def test_changed_archive_is_extracted_again(served, tmp_path):
