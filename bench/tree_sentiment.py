@@ -87,6 +87,18 @@ def main():
     data = load_sst_trees()
     if args.train:
         data = data.subset(train=args.train)
+
+    def scored_average(members, name):
+        ensemble = TreeSentimentPipeline.average(members)
+        averaged = {
+            "architecture": name,
+            "seeds": args.seeds,
+            "validation": ensemble.evaluate(data.validation),
+            "test": ensemble.evaluate(data.test),
+        }
+        print(name, "average", averaged["test"], flush=True)
+        return averaged
+
     runs, ensembles, everyone = [], [], []
     for architecture in args.architectures:
         members = []
@@ -125,27 +137,11 @@ def main():
             runs.append(run)
             members.append(pipeline)
         if args.average and len(members) > 1:
-            ensemble = TreeSentimentPipeline.average(members)
-            averaged = {
-                "architecture": architecture,
-                "seeds": args.seeds,
-                "validation": ensemble.evaluate(data.validation),
-                "test": ensemble.evaluate(data.test),
-            }
-            print(architecture, "average", averaged["test"], flush=True)
-            ensembles.append(averaged)
+            ensembles.append(scored_average(members, architecture))
         everyone += members
     if args.average and len(args.architectures) > 1:
         # Every model of the run in one average, architectures mixed.
-        ensemble = TreeSentimentPipeline.average(everyone)
-        averaged = {
-            "architecture": "+".join(args.architectures),
-            "seeds": args.seeds,
-            "validation": ensemble.evaluate(data.validation),
-            "test": ensemble.evaluate(data.test),
-        }
-        print("all", "average", averaged["test"], flush=True)
-        ensembles.append(averaged)
+        ensembles.append(scored_average(everyone, "+".join(args.architectures)))
     record(
         args.name or "tree_sentiment" + ("_binary" if args.binary else ""),
         {
