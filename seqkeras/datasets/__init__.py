@@ -79,16 +79,15 @@ from seqkeras.datasets.translation import (
     read_tab_pairs,
     split_by_source,
 )
+from seqkeras.datasets.tree_batches import batch_trees, tree_arrays
 from seqkeras.datasets.trees import (
     Tree,
     TreebankData,
     Trees,
     TreeSyntaxError,
-    batch_trees,
     load_sst_trees,
     parse_tree,
     read_trees,
-    tree_arrays,
 )
 from seqkeras.errors import UnknownDatasetError
 

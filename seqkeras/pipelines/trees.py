@@ -33,16 +33,14 @@ from seqkeras._validation import (
     positive_int,
     positive_int_or_none,
 )
+from seqkeras.datasets.tree_batches import batch_trees, step_budgets, tree_arrays
 from seqkeras.datasets.trees import (
     BINARIZATIONS,
     SST2_LABELS,
     SST5_LABELS,
     Tree,
     Trees,
-    batch_trees,
     parse_tree,
-    step_budgets,
-    tree_arrays,
 )
 from seqkeras.errors import InvalidInputError
 from seqkeras.layers.trees import tree_roots
