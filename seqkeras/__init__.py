@@ -4,6 +4,8 @@ The public API:
 
 - `seqkeras.datasets`: `load(name)`, the catalogue and the file registry;
 - `seqkeras.text`: `Vocabulary`, the in-graph `TextEncoder` and `WordEncoder`;
+- `seqkeras.audio`: WAV decoding and speech features (log-mel, MFCC) in the
+  TensorFlow graph;
 - `seqkeras.tags`: tag schemes (IOB1, IOB2, IOBES): validation, conversion;
 - `seqkeras.metrics`: entity-level F1 as conlleval computes it, token
   accuracy, BLEU and chrF (sacrebleu), exact match;
@@ -11,8 +13,8 @@ The public API:
   LSTM, simplified GRU and peephole LSTM cells, forecast baselines,
   feedback, the CRF, character features, attention);
 - `seqkeras.models`: builders such as `build_sentiment_classifier`,
-  `build_sequence_tagger`, `build_translator`, `build_forecaster` and
-  `build_language_model`;
+  `build_sequence_tagger`, `build_translator`, `build_forecaster`,
+  `build_language_model` and `build_speech_classifier`;
 - `seqkeras.decoding`: greedy, sampling and beam search for any step
   function;
 - `seqkeras.callbacks`: `GradientNormMonitor` (gradient norms per step,
@@ -21,6 +23,8 @@ The public API:
   each time step (vanishing gradients, measured);
 - `seqkeras.numpy_rnn`: the course's RNN in NumPy (forward propagation,
   backpropagation through time, gradient checking, a character model);
+- `seqkeras.numpy_ctc`: CTC in NumPy (reading paths, every path of a
+  label, the forward algorithm);
 - `seqkeras.embeddings`: inside learned word vectors (nearest neighbours,
   PCA and t-SNE projections);
 - `seqkeras.pipelines`: raw input to predictions, with `fit`, `evaluate`,
@@ -45,12 +49,14 @@ _EXPORTS = {
     "pipelines": "seqkeras.pipelines",
     "plots": "seqkeras.plots",
     "text": "seqkeras.text",
+    "audio": "seqkeras.audio",
     "tags": "seqkeras.tags",
     "metrics": "seqkeras.metrics",
     "decoding": "seqkeras.decoding",
     "callbacks": "seqkeras.callbacks",
     "gradients": "seqkeras.gradients",
     "numpy_rnn": "seqkeras.numpy_rnn",
+    "numpy_ctc": "seqkeras.numpy_ctc",
     "embeddings": "seqkeras.embeddings",
     "SeqkerasError": "seqkeras.errors",
     "build_sentiment_classifier": "seqkeras.models",
@@ -60,6 +66,8 @@ _EXPORTS = {
     "build_translator": "seqkeras.models",
     "build_language_model": "seqkeras.models",
     "build_tree_classifier": "seqkeras.models",
+    "build_speech_classifier": "seqkeras.models",
+    "build_ctc_recognizer": "seqkeras.models",
     "SentimentPipeline": "seqkeras.pipelines",
     "ForecastingPipeline": "seqkeras.pipelines",
     "SequenceClassifierPipeline": "seqkeras.pipelines",
@@ -67,6 +75,7 @@ _EXPORTS = {
     "TranslationPipeline": "seqkeras.pipelines",
     "LanguageModelPipeline": "seqkeras.pipelines",
     "TreeSentimentPipeline": "seqkeras.pipelines",
+    "SpeechPipeline": "seqkeras.pipelines",
     "load_pipeline": "seqkeras.pipelines",
 }
 

@@ -314,3 +314,38 @@ def attribute_accuracy(hypotheses, references):
     scores["objects"] = right["objects"] / n
     scores["parsed"] = right["parsed"] / n
     return scores
+
+
+def transcript_scores(hypotheses, references):
+    """Symbol error rate and exact match of transcripts (digit strings).
+
+    The error rate is jiwer's character error rate: the fewest
+    substitutions, deletions and insertions that turn every hypothesis into
+    its reference, over the symbols of all references (so it can pass 1
+    when a model inserts many symbols).
+
+    Returns:
+        A dict: `symbol_error_rate`, `exact_match` (whole transcripts right)
+        and `num_utterances`.
+
+    Example:
+
+    >>> transcript_scores(["13", "45"], ["123", "45"])
+    {'symbol_error_rate': 0.2, 'exact_match': 0.5, 'num_utterances': 2}
+    """
+    import jiwer
+
+    hypotheses, references = list(hypotheses), list(references)
+    if len(hypotheses) != len(references):
+        raise InvalidInputError(
+            f"Got {len(hypotheses)} transcripts for {len(references)} references."
+        )
+    if not references or not all(references):
+        raise InvalidInputError("Every reference transcript needs a symbol.")
+    return {
+        "symbol_error_rate": float(jiwer.cer(references, hypotheses)),
+        "exact_match": float(
+            np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
+        ),
+        "num_utterances": len(references),
+    }

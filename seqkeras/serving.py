@@ -10,7 +10,8 @@ path, with `-P` so that Python does not put this package's folder on
 
 It calls the `serve` signature, `translate` for a translator or `caption`
 for a captioner (its inputs are image files), and prints the most probable
-label (or the translation, or the caption) of each input, or with
+label (or the translation, the caption, or for a speech model, whose inputs
+are WAV files, the transcript) of each input, or with
 `--json` one JSON object per input with every output of the signature. For a
 language model it prints each input followed by its greedy continuation.
 
@@ -98,15 +99,18 @@ def serve(saved_model, inputs, signature="serve", **arguments):
     A signature that takes more than the inputs (a language model's
     `generate` takes `max_length`, `temperature` and `seed`) gets them from
     `arguments`, by name. For a captioner's `images`, inputs that are
-    strings are paths to image files. Ragged outputs (a tagger's words and
+    strings are paths to image files, and for a speech model's `audio`
+    paths to WAV files. Ragged outputs (a tagger's words and
     tags) come back as nested lists.
     """
     import tensorflow as tf
 
     function = getattr(saved_model, signature)
     specs = list(getattr(function, "input_signature", None) or ())
-    if specs and specs[0].name == "images" and all(isinstance(x, str) for x in inputs):
-        # A captioner takes encoded image bytes: read them from the paths.
+    files = specs and specs[0].name in ("images", "audio")
+    if files and all(isinstance(x, str) for x in inputs):
+        # A captioner takes encoded image bytes, a speech model WAV bytes:
+        # read them from the paths.
         inputs = [tf.io.read_file(path).numpy() for path in inputs]
     extra = []
     for spec in specs[1:]:
@@ -159,6 +163,8 @@ def main(argv=None):
             print(row["translation"])
         elif "caption" in row and not as_json:
             print(f"{text}: {row['caption']}")
+        elif "transcript" in row and not as_json:
+            print(f"{text}: {row['transcript']}")
         elif as_json or not {"label", "probabilities"} <= set(row):
             print(json.dumps({"input": text, **row}, ensure_ascii=False))
         else:

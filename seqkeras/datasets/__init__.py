@@ -51,6 +51,15 @@ from seqkeras.datasets.series import (
     load_stocks,
 )
 from seqkeras.datasets.shapes import load_shapes
+from seqkeras.datasets.speech import (
+    SpeechData,
+    Utterances,
+    connect_digits,
+    load_fsdd,
+    load_fsdd_connected,
+    load_touch_tones,
+    read_recordings,
+)
 from seqkeras.datasets.splits import from_files
 from seqkeras.datasets.tagging import (
     TaggedSentences,
@@ -292,6 +301,44 @@ _CATALOGUE = {
             description="Flickr8k photographs, five captions each, standard split",
         ),
         DatasetInfo(
+            "touch-tones",
+            ("speech",),
+            load_touch_tones,
+            description="touch-tone telephone digits, one per clip, generated "
+            "(embedded, no download)",
+        ),
+        DatasetInfo(
+            "touch-tones-connected",
+            ("speech",),
+            functools.partial(load_touch_tones, connected=True),
+            description="strings of 1-7 touch-tone digits, generated (embedded, "
+            "no download)",
+        ),
+        DatasetInfo(
+            "fsdd",
+            ("speech",),
+            load_fsdd,
+            files=("fsdd",),
+            description="Free Spoken Digit Dataset, its own split (recordings 0-4 "
+            "test)",
+        ),
+        DatasetInfo(
+            "fsdd-speakers",
+            ("speech",),
+            functools.partial(load_fsdd, split="speakers"),
+            files=("fsdd",),
+            description="Free Spoken Digit Dataset, one speaker held out for the "
+            "test (theo unless told)",
+        ),
+        DatasetInfo(
+            "fsdd-connected",
+            ("speech",),
+            load_fsdd_connected,
+            files=("fsdd",),
+            description="utterances of 1-7 digits joined from FSDD clips of one "
+            "speaker, standard split",
+        ),
+        DatasetInfo(
             "seattle-weather",
             ("forecasting", "series-classification"),
             load_seattle_weather,
@@ -368,6 +415,13 @@ __all__ = [
     "load_sst",
     "load_sst_trees",
     "load_sentiment_trees",
+    "load_fsdd",
+    "load_fsdd_connected",
+    "load_touch_tones",
+    "connect_digits",
+    "read_recordings",
+    "SpeechData",
+    "Utterances",
     "load_stocks",
     "load_tagged_sentences",
     "load_text",

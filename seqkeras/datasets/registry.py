@@ -115,6 +115,19 @@ REMOTE_FILES = {
             licence="public-domain text",
         ),
         RemoteFile(
+            name="fsdd",
+            # The GitHub archive of the dataset's latest release (v1.0.10).
+            origin="https://github.com/Jakobovski/free-spoken-digit-dataset/"
+            "archive/refs/tags/v1.0.10.tar.gz",
+            filename="free-spoken-digit-dataset.tar.gz",
+            # No published checksum; a mirror's SHA256SUMS vouches for it.
+            sha256=None,
+            extract="tar",
+            description="Free Spoken Digit Dataset: 3,000 WAV recordings of the "
+            "digits 0-9, six speakers, 8 kHz",
+            licence="CC BY-SA 4.0 (Jackson et al.)",
+        ),
+        RemoteFile(
             name="flickr8k-images",
             # The copy the Keras image-captioning example downloads.
             origin="https://github.com/jbrownlee/Datasets/releases/download/"

@@ -15,6 +15,7 @@ from seqkeras.layers.crf import (
     crf_nll,
     crf_sequence_score,
 )
+from seqkeras.layers.ctc import CTCLoss, MaskedBlanks, ctc_decode, ctc_loss
 from seqkeras.layers.forecasting import BASELINES, Autoregressive, BaselineForecast
 from seqkeras.layers.stateful import (
     StatefulGRU,
@@ -42,9 +43,11 @@ __all__ = [
     "CRF",
     "Autoregressive",
     "BaselineForecast",
+    "CTCLoss",
     "CharacterEncoder",
     "GRUCell",
     "LSTMCell",
+    "MaskedBlanks",
     "OneHot",
     "ReversibleEmbedding",
     "PeepholeLSTMCell",
@@ -60,6 +63,8 @@ __all__ = [
     "TreeRNN",
     "WordDropout",
     "crf_decode",
+    "ctc_decode",
+    "ctc_loss",
     "crf_log_likelihood",
     "crf_log_partition",
     "crf_nll",

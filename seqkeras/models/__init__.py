@@ -11,6 +11,7 @@ from seqkeras.models.forecasting import (
 from seqkeras.models.language import build_language_model
 from seqkeras.models.recurrent import CELLS, recurrent_layer, recurrent_stack
 from seqkeras.models.sentiment import build_sentiment_classifier, class_probabilities
+from seqkeras.models.speech import build_ctc_recognizer, build_speech_classifier
 from seqkeras.models.tagging import build_sequence_tagger, decode_tags
 from seqkeras.models.translation import Translator, build_translator
 from seqkeras.models.trees import build_tree_classifier
@@ -20,6 +21,7 @@ __all__ = [
     "Translator",
     "average_ensemble",
     "build_baseline_forecaster",
+    "build_ctc_recognizer",
     "build_feedforward_classifier",
     "build_forecaster",
     "build_language_model",
@@ -27,6 +29,7 @@ __all__ = [
     "build_sentiment_classifier",
     "build_sequence_classifier",
     "build_sequence_tagger",
+    "build_speech_classifier",
     "build_translator",
     "build_tree_classifier",
     "class_probabilities",

@@ -30,6 +30,7 @@ from seqkeras.pipelines.series_classification import (  # isort: skip
     SequenceClassifierPipeline,
 )
 from seqkeras.pipelines.trees import TreeSentimentPipeline  # isort: skip
+from seqkeras.pipelines.speech import SpeechPipeline  # isort: skip
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
@@ -43,6 +44,7 @@ __all__ = [
     "Pipeline",
     "SentimentPipeline",
     "SequenceClassifierPipeline",
+    "SpeechPipeline",
     "TaggingPipeline",
     "TranslationPipeline",
     "TreeSentimentPipeline",

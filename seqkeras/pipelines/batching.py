@@ -296,7 +296,7 @@ def _sort_pool(pool, lengths):
     return tf.nest.map_structure(lambda column: tf.gather(column, order), pool)
 
 
-def _pad_time(tensor, multiple, value):
+def pad_time(tensor, multiple, value):
     """`tensor` `(batch, time, ...)` padded with `value` to a time length
     that is a multiple of `multiple`."""
     extra = tf.math.floormod(-tf.shape(tensor)[1], multiple)
@@ -306,10 +306,10 @@ def _pad_time(tensor, multiple, value):
 
 def _round_up(batch, multiple, label_padding, per_token):
     """A batch `(x,)` or `(x, labels)` with every time axis rounded up."""
-    x = tf.nest.map_structure(lambda t: _pad_time(t, multiple, 0), batch[0])
+    x = tf.nest.map_structure(lambda t: pad_time(t, multiple, 0), batch[0])
     if len(batch) == 1:
         return x
     labels = batch[1]
     if per_token:
-        labels = _pad_time(labels, multiple, label_padding)
+        labels = pad_time(labels, multiple, label_padding)
     return x, labels

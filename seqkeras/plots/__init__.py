@@ -1,11 +1,18 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
 CRF transitions, attention maps, captioned images, word maps, unrolled
-RNN diagrams and parse trees coloured by sentiment.
+RNN diagrams, parse trees coloured by sentiment, and speech (waveforms,
+features, CTC outputs and paths).
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
 """
 
+from seqkeras.plots.audio import (
+    plot_ctc_outputs,
+    plot_ctc_paths,
+    plot_features,
+    plot_waveform,
+)
 from seqkeras.plots.diagrams import plot_rnn_diagram
 from seqkeras.plots.sequences import (
     plot_attention,
@@ -27,12 +34,16 @@ __all__ = [
     "plot_caption_attention",
     "plot_caption_grid",
     "plot_confusion_matrix",
+    "plot_ctc_outputs",
+    "plot_ctc_paths",
     "plot_embeddings",
     "plot_error_per_horizon",
+    "plot_features",
     "plot_forecasts",
     "plot_history",
     "plot_model_comparison",
     "plot_rnn_diagram",
     "plot_transitions",
     "plot_tree",
+    "plot_waveform",
 ]
