@@ -6,6 +6,7 @@ from seqkeras.audio.features import (
     FEATURE_KINDS,
     AudioFeatures,
     decode_wav_bytes,
+    pad_waveforms,
     read_wav,
     wav_bytes,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "FEATURE_KINDS",
     "AudioFeatures",
     "decode_wav_bytes",
+    "pad_waveforms",
     "read_wav",
     "wav_bytes",
 ]

@@ -228,13 +228,16 @@ class AudioFeatures:
         counts (see `from_waveforms`)."""
         return self.from_waveforms(*self.decode_batch(data))
 
-    def statistics(self, features, counts):
-        """The mean and variance of each feature over the real steps of
-        zero-padded `features` (NumPy), for the model's normalisation."""
-        features = np.asarray(features)
-        mask = np.arange(features.shape[1])[None, :] < np.asarray(counts)[:, None]
-        steps = features[mask]  # (real steps, num_features)
-        return steps.mean(axis=0), steps.var(axis=0)
+
+def pad_waveforms(clips):
+    """Clips of different lengths (1-D arrays) -> zero-padded float32
+    samples `(clips, longest)` and the lengths `(clips,)`, for
+    `AudioFeatures.from_waveforms`."""
+    lengths = np.array([len(clip) for clip in clips], dtype="int32")
+    padded = np.zeros((len(clips), max(lengths, default=0)), dtype="float32")
+    for i, clip in enumerate(clips):
+        padded[i, : len(clip)] = clip
+    return padded, lengths
 
 
 def _zero_after(values, counts):

@@ -53,6 +53,11 @@ class SpeechCommand(TaskCommand):
         group.add_argument(
             "--max-seconds", type=float, default=None, help="the longest clip accepted"
         )
+        group.add_argument(
+            "--no-bucketing",
+            action="store_true",
+            help="batch training clips in random order rather than by length",
+        )
         parser.add_argument(
             "--test-speaker",
             default="theo",
@@ -104,7 +109,7 @@ class SpeechCommand(TaskCommand):
         if PRESETS[args.architecture].get("ctc"):
             # The symbols of the transcripts, one character each.
             names = sorted({c for t in data.train.transcripts for c in t})
-        return {"label_names": tuple(names)}
+        return {"label_names": tuple(names), "bucketing": not args.no_bucketing}
 
     # === Report ===
 
@@ -117,9 +122,10 @@ class SpeechCommand(TaskCommand):
         if pipeline.ctc:
             beam = pipeline.evaluate(data.test, method="beam")
             metrics["test_beam"] = beam
+            rate = pipeline.error_rate_name
             lines = [
-                f"test symbol error rate {test['symbol_error_rate']:.4f} greedy, "
-                f"{beam['symbol_error_rate']:.4f} beam {pipeline.beam_width}; whole "
+                f"test {rate.replace('_', ' ')} {test[rate]:.4f} greedy, "
+                f"{beam[rate]:.4f} beam {pipeline.beam_width}; whole "
                 f"utterances right {test['exact_match']:.4f} / "
                 f"{beam['exact_match']:.4f} on {test['num_utterances']:,} utterances"
             ]

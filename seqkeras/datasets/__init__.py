@@ -149,6 +149,25 @@ SST2_SETTINGS = {
     "lstm": {"embedding_dim": 300, "units": 168, "dropout": 0.5},
     "bilstm": {"embedding_dim": 300, "units": 168, "dropout": 0.5},
 }
+# bench/speech.py: the spoken-digit classifiers and the CTC recogniser.
+FSDD_SETTINGS = {
+    None: {"epochs": 20},
+    "gru": {"units": 64, "dropout": 0.2},
+    "lstm": {"units": 64, "dropout": 0.2},
+    "bigru": {"units": 64, "dropout": 0.2},
+    "bilstm": {"units": 64, "dropout": 0.2},
+}
+FSDD_CONNECTED_SETTINGS = {
+    None: {"epochs": 20},
+    "ctc": {"units": 128, "num_layers": 2, "dropout": 0.3, "stack": 3, "clipnorm": 5.0},
+    "ctc-lstm": {
+        "units": 128,
+        "num_layers": 2,
+        "dropout": 0.3,
+        "stack": 3,
+        "clipnorm": 5.0,
+    },
+}
 CONLL_NER_SETTINGS = {None: {"lowercase": True, "word_dropout": 0.1, "epochs": 25}}
 SPA_ENG_SETTINGS = {
     None: {
@@ -321,6 +340,7 @@ _CATALOGUE = {
             files=("fsdd",),
             description="Free Spoken Digit Dataset, its own split (recordings 0-4 "
             "test)",
+            settings=FSDD_SETTINGS,
         ),
         DatasetInfo(
             "fsdd-speakers",
@@ -329,6 +349,7 @@ _CATALOGUE = {
             files=("fsdd",),
             description="Free Spoken Digit Dataset, one speaker held out for the "
             "test (theo unless told)",
+            settings=FSDD_SETTINGS,
         ),
         DatasetInfo(
             "fsdd-connected",
@@ -337,6 +358,7 @@ _CATALOGUE = {
             files=("fsdd",),
             description="utterances of 1-7 digits joined from FSDD clips of one "
             "speaker, standard split",
+            settings=FSDD_CONNECTED_SETTINGS,
         ),
         DatasetInfo(
             "seattle-weather",

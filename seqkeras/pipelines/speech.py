@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkeras._validation import class_names, one_of, positive_int
-from seqkeras.audio.features import AudioFeatures, decode_wav_bytes
+from seqkeras.audio.features import AudioFeatures, decode_wav_bytes, pad_waveforms
 from seqkeras.datasets.speech import DIGITS, Utterances
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.layers.ctc import BLANK
@@ -67,6 +67,8 @@ class SpeechPipeline(Pipeline):
         max_seconds: the longest clip accepted.
         beam_width: the beam of `method="beam"` and of the exported
             `serve_beam` signature (CTC).
+        bucketing: batch training clips of similar length together (less
+            padding to run through).
         seed: seeds weight initialisation and shuffling.
         **model_kwargs: passed to the builder (`units`, `num_layers`,
             `dropout`, `learning_rate`, `clipnorm`, ...).
@@ -100,6 +102,7 @@ class SpeechPipeline(Pipeline):
         sample_rate=8000,
         max_seconds=20.0,
         beam_width=8,
+        bucketing=True,
         seed=0,
         **model_kwargs,
     ):
@@ -115,6 +118,7 @@ class SpeechPipeline(Pipeline):
             max_seconds=max_seconds,
         )
         self.beam_width = positive_int("beam_width", beam_width)
+        self.bucketing = bool(bucketing)
         if self.ctc and any(len(name) != 1 for name in self.label_names):
             raise InvalidArgumentError(
                 "A CTC recogniser writes transcripts one character at a time: "
@@ -164,6 +168,13 @@ class SpeechPipeline(Pipeline):
     @property
     def num_classes(self):
         return len(self.label_names)
+
+    @property
+    def error_rate_name(self):
+        """The key of the CTC error rate in `evaluate`: "digit_error_rate"
+        when the symbols are digits, else "symbol_error_rate"."""
+        digits = set(self.label_names) <= set(DIGITS)
+        return "digit_error_rate" if digits else "symbol_error_rate"
 
     # === Data ===
 
@@ -266,12 +277,9 @@ class SpeechPipeline(Pipeline):
         squares = np.zeros(self.audio.num_features)
         count = 0
         for start in range(0, len(data), 256):
-            clips = data.audio[start : start + 256]
-            lengths = [len(a) for a in clips]
-            padded = np.zeros((len(clips), max(lengths)), "float32")
-            for i, clip in enumerate(clips):
-                padded[i, : len(clip)] = clip
-            x, steps = self.audio.from_waveforms(padded, lengths)
+            x, steps = self.audio.from_waveforms(
+                *pad_waveforms(data.audio[start : start + 256])
+            )
             mask = tf.sequence_mask(steps, tf.shape(x)[1]).numpy()
             frames = x.numpy()[mask].astype("float64")
             total += frames.sum(axis=0)
@@ -375,11 +383,8 @@ class SpeechPipeline(Pipeline):
             if kind == "wav":
                 outputs = serve(tf.constant(part))
             else:
-                lengths = [len(w) for w in part]
-                padded = np.zeros((len(part), max(lengths)), "float32")
-                for i, w in enumerate(part):
-                    padded[i, : len(w)] = w
-                outputs = serve(tf.constant(padded), tf.constant(lengths, tf.int32))
+                padded, lengths = pad_waveforms(part)
+                outputs = serve(tf.constant(padded), tf.constant(lengths))
             rows.extend(self._rows(outputs))
         return rows
 
@@ -452,8 +457,9 @@ class SpeechPipeline(Pipeline):
 
         Returns:
             A dict. Classifier: `accuracy`, `loss`, `confusion_matrix` (rows:
-            true class) and `num_utterances`. CTC: `symbol_error_rate`
-            (digit error rate for digits), `exact_match` (whole transcripts
+            true class) and `num_utterances`. CTC: `digit_error_rate`
+            (`symbol_error_rate` for symbols other than digits: see
+            `seqkeras.metrics.transcript_scores`), `exact_match` (whole transcripts
             right), `num_utterances` and `method`.
         """
         data = self._utterances(data)
@@ -468,6 +474,7 @@ class SpeechPipeline(Pipeline):
             scores = transcript_scores(
                 [p["transcript"] for p in predictions], data.transcripts
             )
+            scores[self.error_rate_name] = scores.pop("symbol_error_rate")
             return {**scores, "method": self._method(method, beam_width)}
         labels = self._targets(data.transcripts)
         probabilities = np.stack([p["probabilities"] for p in predictions])
