@@ -35,7 +35,8 @@ class SpeechCommand(TaskCommand):
                 action.default = None
                 action.help = (
                     f"the preset (default {CLASSIFIER_DEFAULT}; {CTC_DEFAULT} for "
-                    "data whose transcripts hold several symbols)"
+                    "data whose transcripts are strings of several symbols, such "
+                    "as fsdd-connected)"
                 )
 
     def add_arguments(self, parser):
@@ -75,8 +76,13 @@ class SpeechCommand(TaskCommand):
         else:
             data = super().load_data(args)
         if args.architecture is None:
+            # Strings of one-character symbols ("4071") call for CTC; labels
+            # that are whole words ("yes", "no") are classes.
+            symbols = all(len(name) == 1 for name in data.label_names)
             several = any(len(t) > 1 for t in data.train.transcripts)
-            args.architecture = CTC_DEFAULT if several else CLASSIFIER_DEFAULT
+            args.architecture = (
+                CTC_DEFAULT if symbols and several else CLASSIFIER_DEFAULT
+            )
         return data
 
     def load_files(self, args, train, validation, test, split, seed):
