@@ -48,9 +48,10 @@ class AudioFeatures:
     Args:
         sample_rate: the rate every clip must have, in Hz.
         kind: "mfcc" or "log-mel".
-        frame_length: samples per frame (200 = 25 ms at 8 kHz).
-        frame_step: samples between frame starts (80 = 10 ms at 8 kHz).
-        fft_length: the DFT size (a power of two >= `frame_length`).
+        frame_length: samples per frame (None: 25 ms, 200 at 8 kHz).
+        frame_step: samples between frame starts (None: 10 ms, 80 at 8 kHz).
+        fft_length: the DFT size (None: the smallest power of two >=
+            `frame_length`, 256 at 8 kHz).
         num_mel_bins: mel filters.
         lower_hz, upper_hz: the band the mel filters cover (None: half the
             sample rate).
@@ -69,9 +70,9 @@ class AudioFeatures:
 
     sample_rate: int = 8000
     kind: str = "mfcc"
-    frame_length: int = 200
-    frame_step: int = 80
-    fft_length: int = 256
+    frame_length: int | None = None
+    frame_step: int | None = None
+    fft_length: int | None = None
     num_mel_bins: int = 40
     lower_hz: float = 20.0
     upper_hz: float | None = None
@@ -82,6 +83,19 @@ class AudioFeatures:
     def __post_init__(self):
         positive_int("sample_rate", self.sample_rate)
         one_of("kind", self.kind, FEATURE_KINDS)
+        # The same times at every sample rate: 25 ms frames every 10 ms.
+        defaults = {
+            "frame_length": round(0.025 * self.sample_rate),
+            "frame_step": round(0.010 * self.sample_rate),
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if self.fft_length is None:
+            size = (
+                1 << (positive_int("frame_length", self.frame_length) - 1).bit_length()
+            )
+            object.__setattr__(self, "fft_length", size)
         positive_int("frame_length", self.frame_length)
         positive_int("frame_step", self.frame_step)
         positive_int("fft_length", self.fft_length)

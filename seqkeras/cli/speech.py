@@ -55,6 +55,13 @@ class SpeechCommand(TaskCommand):
             "--max-seconds", type=float, default=None, help="the longest clip accepted"
         )
         group.add_argument(
+            "--sample-rate",
+            type=positive_int,
+            default=None,
+            help="the rate of your WAV files, in Hz (default 8000); frames stay "
+            "25 ms every 10 ms",
+        )
+        group.add_argument(
             "--no-bucketing",
             action="store_true",
             help="batch training clips in random order rather than by length",
@@ -89,7 +96,10 @@ class SpeechCommand(TaskCommand):
         from seqkeras.datasets.speech import SpeechData, read_recordings
         from seqkeras.datasets.splits import from_files
 
-        options = {"max_seconds": args.max_seconds or 20.0}
+        options = {
+            "max_seconds": args.max_seconds or 20.0,
+            "sample_rate": args.sample_rate or 8000,
+        }
         parts = from_files(
             lambda path: read_recordings(path, **options),
             train,

@@ -154,3 +154,12 @@ def test_read_wav_names_the_file(tmp_path):
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(InvalidArgumentError, match=message):
         AudioFeatures(**kwargs)
+
+
+def test_frames_last_25_ms_every_10_ms_at_any_rate():
+    for rate, length, step, fft in ((8000, 200, 80, 256), (16000, 400, 160, 512)):
+        features = AudioFeatures(sample_rate=rate)
+        assert (features.frame_length, features.frame_step) == (length, step)
+        assert features.fft_length == fft
+        one_second, _ = features.from_waveforms(tone(440, 1.0, rate)[None], [rate])
+        assert one_second.shape[1] == 98  # 1 + (1 s - 25 ms) / 10 ms

@@ -150,3 +150,18 @@ def test_the_export_serves_wav_bytes(recogniser, connected, tmp_path):
     assert [t.decode() for t in beam] == recogniser.transcribe(clips, method="beam")
     with pytest.raises(tf.errors.InvalidArgumentError, match="sample rate"):
         served.serve(tf.constant([wav_bytes(np.zeros(800), 16000)]))
+
+
+def test_a_pipeline_at_16_khz_reads_16_khz_clips(tmp_path):
+    rng = np.random.default_rng(0)
+    t = np.arange(3200) / 16000
+    clips = [0.3 * np.sin(2 * np.pi * hz * t) + rng.normal(0, 0.01, 3200)
+             for hz in (500, 3000) * 8]  # fmt: skip
+    data = Utterances(clips, ["low", "high"] * 8, sample_rate=16000)
+    pipeline = SpeechPipeline(["high", "low"], "gru", units=4, sample_rate=16000)
+    pipeline.fit(data, epochs=1, verbose=0)
+    path = tmp_path / "clip.wav"
+    path.write_bytes(wav_bytes(clips[0], 16000))
+    assert pipeline.predict(str(path))["transcript"] in ("high", "low")
+    with pytest.raises(InvalidInputError, match="differs from 16000 Hz"):
+        pipeline.predict(wav_bytes(clips[0], 8000))
