@@ -245,6 +245,21 @@ def write_user_files(task, folder):
         ]
         (folder / "trees.txt").write_text("".join(trees))
         return ["--dataset", str(folder / "trees.txt")]
+    if task == "speech":
+        import numpy as np
+
+        from seqkeras.audio import wav_bytes
+
+        recordings = folder / "recordings"
+        recordings.mkdir()
+        t = np.arange(1600) / 8000
+        for speaker in ("ann", "bob", "cy", "dee", "eve"):
+            for index, (label, hz) in enumerate([("yes", 500), ("no", 1500)] * 3):
+                clip = 0.3 * np.sin(2 * np.pi * hz * (1 + 0.01 * index) * t)
+                path = recordings / f"{label}_{speaker}_{index}.wav"
+                path.write_bytes(wav_bytes(clip))
+        # Each speaker stays in one part: five speakers, three for training.
+        return ["--dataset", str(recordings), "--split", "0.6,0.2"]
     # Series: 10-minute readings, day first, forecast (or classified) hourly.
     lines = [f"{1 + i // 24:02d}.01.2009 {i % 24:02d}:{m}0:00,{i % 7}.{m},"
              f"{'warm' if i % 7 > 3 else 'cold'}"

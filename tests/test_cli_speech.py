@@ -74,7 +74,7 @@ def test_predict_and_serve_wav_files(connected_run, wav_files, capsys):
     assert [line.partition(":")[0] for line in served.stdout.splitlines()] == wav_files
 
 
-def test_a_folder_of_wav_files_trains_a_classifier_of_its_labels(tmp_path):
+def test_a_folder_of_wav_files_trains_a_classifier_of_its_labels(tmp_path, capsys):
     folder = tmp_path / "words"
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -89,6 +89,10 @@ def test_a_folder_of_wav_files_trains_a_classifier_of_its_labels(tmp_path):
     assert metrics["architecture"] == "bigru"
     assert metrics["config"]["label_names"] == ["no", "yes"]
     assert metrics["test"]["num_utterances"] == 8  # one speaker of five
+    argv = ["train", "speech", "--quick", "--dataset", str(folder)]
+    capsys.readouterr()
+    assert cli.main([*argv, "--split", "0.9,0.05", "--out", str(tmp_path / "s")]) == 1
+    assert "part without clips" in capsys.readouterr().err
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "hello.wav").write_bytes(wav_bytes(np.zeros(800)))

@@ -108,6 +108,15 @@ class SpeechCommand(TaskCommand):
             split=split,
             seed=seed,
         )
+        for name, part in zip(("training", "validation", "test"), parts, strict=True):
+            if not len(part):
+                speakers = len({s for p in parts for s in p.speakers})
+                raise user_error(
+                    f"--split {args.split} leaves the {name} part without clips: "
+                    f"each of the {speakers} speakers stays whole in one part, so "
+                    "a part needs at least one speaker's share. Change --split, "
+                    "or name the parts' folders with --validation and --test."
+                )
         symbols = sorted({t for part in parts for t in part.transcripts})
         return SpeechData(
             name=pathlib.Path(train).name,

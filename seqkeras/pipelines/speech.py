@@ -337,15 +337,21 @@ class SpeechPipeline(Pipeline):
 
     def _batch_of(self, clips):
         """One clip (a WAV file path, WAV bytes, or float samples
-        `(samples,)`) or a batch (a list of those) -> `("wav", bytes)` or
-        `("waveform", (padded samples, lengths))`."""
+        `(samples,)`) or a batch (a list of those, or `Utterances`) ->
+        `("wav", [WAV bytes, ...])` or `("waveform", [samples, ...])`."""
         single = isinstance(clips, (str, bytes)) or (
             isinstance(clips, np.ndarray) and clips.ndim == 1
         )
         if isinstance(clips, Utterances):
             clips = clips.audio
         items = [clips] if single else list(clips)
-        if all(isinstance(x, (str, bytes)) for x in items):
+        encoded = [isinstance(x, (str, bytes)) for x in items]
+        if any(encoded) and not all(encoded):
+            raise InvalidInputError(
+                "Got a batch that mixes files or WAV bytes with samples: pass one "
+                "kind of clip per call."
+            )
+        if all(encoded):
             data = []
             for x in items:
                 if isinstance(x, str):

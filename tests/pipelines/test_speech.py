@@ -118,6 +118,8 @@ def test_bad_audio_is_refused(classifier, tmp_path):
         classifier.predict([np.zeros((800, 2))])
     with pytest.raises(InvalidInputError, match="not a 16-bit PCM WAV"):
         classifier.predict(b"not audio at all")
+    with pytest.raises(InvalidInputError, match="mixes files"):
+        classifier.predict([np.ones(800) * 0.1, str(tmp_path / "x.wav")])
 
 
 def test_training_data_is_checked(tones, connected):
