@@ -195,8 +195,10 @@ class SpeechCommand(TaskCommand):
             ax=axes[1],
         )
         if pipeline.ctc:
+            import keras
+
             logits = pipeline.model(features[None], training=False)
-            log_probs = np.log(np.clip(_softmax(np.asarray(logits)[0]), 1e-9, 1))
+            log_probs = np.asarray(keras.ops.log_softmax(logits, axis=-1))[0]
             plots.plot_ctc_outputs(
                 log_probs, pipeline.label_names, step_seconds=step, ax=axes[2]
             )
@@ -254,13 +256,6 @@ class SpeechCommand(TaskCommand):
                 print(json.dumps(line, ensure_ascii=False))
             else:
                 print(f"{path}: {row['transcript']}")
-
-
-def _softmax(logits):
-    import numpy as np
-
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 COMMAND = SpeechCommand()

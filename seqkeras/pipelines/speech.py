@@ -17,6 +17,8 @@ The architecture decides what the pipeline answers:
 Both answer every clip with a dict whose `transcript` is what was said.
 """
 
+import json
+
 import numpy as np
 import tensorflow as tf
 
@@ -316,15 +318,11 @@ class SpeechPipeline(Pipeline):
         }
 
     def _save_preprocessing(self, directory):
-        import json
-
         (directory / "preprocessing.json").write_text(
             json.dumps(self._preprocessing_config(), indent=1)
         )
 
     def _load_preprocessing(self, directory):
-        import json
-
         info = json.loads((directory / "preprocessing.json").read_text())
         self.feature_mean = info["feature_mean"]
         self.feature_variance = info["feature_variance"]
