@@ -13,7 +13,12 @@ for a captioner (its inputs are image files), and prints the most probable
 label (or the translation, the caption, or for a speech model, whose inputs
 are WAV files, the transcript) of each input, or with
 `--json` one JSON object per input with every output of the signature. For a
-language model it prints each input followed by its greedy continuation.
+language model it prints each input followed by its greedy continuation; for
+a music model too (openings are notes such as "C4/1 D4/0.5"), and with
+`--midi PIECE.mid` it writes the first piece as a MIDI file (one piece per
+opening: PIECE_1.mid, PIECE_2.mid, ... when there are several):
+
+    python -P seqkeras/serving.py RUN/saved_model "C4/1 E4/1" --midi piece.mid
 
 TensorFlow's start-up lines (among them, on a machine without a GPU, an
 error-level "failed call to cuInit") are hidden while it is imported and
@@ -22,8 +27,11 @@ errors show as usual (`TF_CPP_MIN_LOG_LEVEL` is 2 unless you set it).
 """
 
 import contextlib
+import fractions
 import json
 import os
+import re
+import struct
 import sys
 
 
@@ -127,6 +135,43 @@ def serve(saved_model, inputs, signature="serve", **arguments):
     }
 
 
+_NOTE = re.compile(r"^(R|[A-G]#?)(-?\d+)?/(\d+(?:\.\d+)?(?:/\d+)?)$")
+_STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def midi_bytes(notes, tempo=80, ticks_per_quarter=480, program=52):
+    """Notes as a music model writes them ("C4/1 D#4/0.5 R/1") -> a
+    standard MIDI file (format 0, one track), with the standard library
+    only, since a serving machine has no music package."""
+    events, time = [], fractions.Fraction(0)  # (tick, order, message bytes)
+    for token in notes.split():
+        match = _NOTE.match(token)
+        if match is None:
+            raise ValueError(f"{token!r} is not a note such as C4/1 or R/0.5")
+        name, octave, duration = match.groups()
+        duration = fractions.Fraction(duration)
+        if name != "R":
+            pitch = _STEPS[name[0]] + len(name) - 1 + 12 * (int(octave) + 1)
+            start = round(time * ticks_per_quarter)
+            end = round((time + duration) * ticks_per_quarter)
+            events += [(start, 1, bytes([0x90, pitch, 80]))]
+            events += [(end, 0, bytes([0x80, pitch, 0]))]
+        time += duration
+    track = b"\x00\xff\x51\x03" + round(60e6 / tempo).to_bytes(3, "big")
+    track += bytes([0x00, 0xC0, program])
+    now = 0
+    for tick, _, message in sorted(events):
+        delta, now = tick - now, tick
+        quantity = [delta & 0x7F]  # a variable-length quantity
+        while delta > 0x7F:
+            delta >>= 7
+            quantity.insert(0, (delta & 0x7F) | 0x80)
+        track += bytes(quantity) + message
+    track += b"\x00\xff\x2f\x00"
+    header = b"MThd" + struct.pack(">IHHH", 6, 0, 1, ticks_per_quarter)
+    return header + b"MTrk" + struct.pack(">I", len(track)) + track
+
+
 def _jsonable(value):
     if hasattr(value, "tolist"):
         value = value.tolist()
@@ -141,19 +186,39 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     as_json = "--json" in argv
     argv = [a for a in argv if a != "--json"]
-    if len(argv) < 2:
+    midi = None
+    if "--midi" in argv:
+        at = argv.index("--midi")
+        midi = argv[at + 1] if at + 1 < len(argv) else None
+        argv = argv[:at] + argv[at + 2 :]
+    if len(argv) < 2 or "--midi" in argv[:1]:
         print(
-            "usage: python -P serving.py [--json] SAVED_MODEL INPUT...", file=sys.stderr
+            "usage: python -P serving.py [--json] [--midi PIECE.mid] SAVED_MODEL "
+            "INPUT...",
+            file=sys.stderr,
         )
         return 2
     path, inputs = argv[0], argv[1:]
     model = load(path)
-    if hasattr(model, "generate"):  # a language model: continue each prompt
+    if hasattr(model, "generate"):  # a language or music model: continue
         outputs = serve(
             model, inputs, "generate", max_length=50, temperature=0.0, seed=0
         )
-        for text, continuation in zip(inputs, outputs["text"], strict=True):
-            print(f"{text} {continuation.decode('utf-8')}".strip())
+        music = "notes" in outputs
+        pieces = [
+            f"{text} {continuation.decode('utf-8')}".strip()
+            for text, continuation in zip(
+                inputs, outputs["notes" if music else "text"], strict=True
+            )
+        ]
+        for i, piece in enumerate(pieces):
+            print(piece)
+            if midi and music:
+                stem, suffix = os.path.splitext(midi)
+                target = midi if len(pieces) == 1 else f"{stem}_{i + 1}{suffix}"
+                with open(target, "wb") as f:
+                    f.write(midi_bytes(piece))
+                print(f"wrote {target}", file=sys.stderr)
         return 0
     signature = next(s for s in ("serve", "translate", "caption") if hasattr(model, s))
     outputs = serve(model, inputs, signature)

@@ -260,6 +260,20 @@ def write_user_files(task, folder):
                 path.write_bytes(wav_bytes(clip))
         # Each speaker stays in one part: five speakers, three for training.
         return ["--dataset", str(recordings), "--split", "0.6,0.2"]
+    if task == "music":
+        from seqkeras.music.files import write_midi, write_musicxml
+        from seqkeras.music.notes import parse_notes
+
+        pieces = folder / "pieces"
+        pieces.mkdir()
+        for i in range(10):
+            tune = parse_notes(f"C4/1 D4/0.5 E4/0.5 F4/1 G4/{1 + i % 3} C5/2 R/1")
+            bass = parse_notes(f"C3/4 G2/4 C3/{i % 3 + 1}")
+            if i % 5:
+                write_midi([tune, bass], pieces / f"tune{i}.mid")
+            else:
+                write_musicxml([tune, bass], pieces / f"tune{i}.musicxml")
+        return ["--dataset", str(pieces)]
     # Series: 10-minute readings, day first, forecast (or classified) hourly.
     lines = [f"{1 + i // 24:02d}.01.2009 {i % 24:02d}:{m}0:00,{i % 7}.{m},"
              f"{'warm' if i % 7 > 3 else 'cold'}"

@@ -214,13 +214,18 @@ class TaskCommand:
         tagging scheme) or need converting from the command line."""
         return {}
 
+    def pipeline_class_for(self, args):
+        """The pipeline class that trains for these arguments (the task's;
+        music picks the class of its representation)."""
+        return self.pipeline_class
+
     def make_pipeline(self, args, data):
         """The task's pipeline: the architecture, then every command-line
         value that names an argument of the pipeline or of its builder (the
         ones left out keep their defaults), then `pipeline_inputs`."""
         import inspect
 
-        cls = self.pipeline_class
+        cls = self.pipeline_class_for(args)
         accepted = set(inspect.signature(cls.__init__).parameters)
         accepted |= set(inspect.signature(cls.builder).parameters)
         given = {

@@ -126,12 +126,26 @@ class LanguageModelCommand(GenerativeCommand):
 
     def add_commands(self, commands):
         parser = commands.add_parser(
-            "generate", help="continue a prompt with a trained language model"
+            "generate",
+            help="continue a prompt with a trained language model or music model",
         )
         parser.add_argument(
-            "run", type=pathlib.Path, help="a folder from `train language-model`"
+            "run",
+            type=pathlib.Path,
+            help="a folder from `train language-model` or `train music`",
         )
-        parser.add_argument("--prompt", default="", help="the text to continue")
+        parser.add_argument(
+            "--prompt",
+            default="",
+            help="the text to continue (music: notes such as 'C4/1 D4/0.5')",
+        )
+        parser.add_argument(
+            "--out",
+            type=pathlib.Path,
+            default=None,
+            help="also write the result to this file (music: .mid, .musicxml or "
+            ".wav; text: a text file)",
+        )
         parser.add_argument(
             "--length", type=positive_int, default=100, help="tokens to generate"
         )
@@ -153,10 +167,27 @@ class LanguageModelCommand(GenerativeCommand):
 
         pipeline = load_pipeline(args.run)
         if pipeline.task != self.task:
-            raise user_error(
-                f"{args.run} holds a {pipeline.task} run, not a language model: "
-                "use `seqkeras predict`."
-            )
+            from seqkeras.cli import command_for
+
+            other = command_for(pipeline.task)
+            if not hasattr(other, "generate_run"):
+                raise user_error(
+                    f"{args.run} holds a {pipeline.task} run, not a language or "
+                    "music model: use `seqkeras predict`."
+                )
+            return other.generate_run(pipeline, args, self.generate_options(args))
+        text = pipeline.predict(
+            args.prompt, max_length=args.length, **self.generate_options(args)
+        )
+        self.print_predictions([args.prompt], [text], pipeline, as_json=False)
+        if args.out is not None:
+            separator = " " if pipeline.level == "word" and args.prompt else ""
+            args.out.write_text(f"{args.prompt}{separator}{text}\n", encoding="utf-8")
+        return 0
+
+    @staticmethod
+    def generate_options(args):
+        """The decoding options of `seqkeras generate`'s arguments."""
         if args.beam_width:
             options = {"method": "beam", "beam_width": args.beam_width}
         elif args.temperature <= 0:
@@ -164,9 +195,7 @@ class LanguageModelCommand(GenerativeCommand):
         else:
             options = {"method": "sample", "temperature": args.temperature}
             options.update(top_k=args.top_k, seed=args.seed)
-        text = pipeline.predict(args.prompt, max_length=args.length, **options)
-        self.print_predictions([args.prompt], [text], pipeline, as_json=False)
-        return 0
+        return options
 
 
 COMMAND = LanguageModelCommand()

@@ -39,6 +39,13 @@ from seqkeras.datasets.language import (
     load_tinyshakespeare,
     read_text_units,
 )
+from seqkeras.datasets.music import (
+    Chorale,
+    MelodyData,
+    PianoRolls,
+    PolyphonicData,
+    load_bach_chorales,
+)
 from seqkeras.datasets.registry import RemoteFile, fetch
 from seqkeras.datasets.sentiment_sample import load_sentiment_sample
 from seqkeras.datasets.sentiment_trees import load_sentiment_trees
@@ -361,6 +368,13 @@ _CATALOGUE = {
             settings=FSDD_CONNECTED_SETTINGS,
         ),
         DatasetInfo(
+            "bach-chorales",
+            ("music",),
+            load_bach_chorales,
+            description="Bach's four-part chorales from music21's corpus (no "
+            "download), split by name; melodies or piano rolls",
+        ),
+        DatasetInfo(
             "seattle-weather",
             ("forecasting", "series-classification"),
             load_seattle_weather,
@@ -409,6 +423,7 @@ def load(name, **kwargs):
 
 __all__ = [
     "CaptionedImages",
+    "Chorale",
     "CaptioningData",
     "batch_trees",
     "catalogue",
@@ -419,8 +434,12 @@ __all__ = [
     "get_info",
     "LabelledTexts",
     "LanguageModelData",
+    "MelodyData",
+    "PianoRolls",
+    "PolyphonicData",
     "load",
     "load_agreement",
+    "load_bach_chorales",
     "load_captioned_images",
     "load_conll2003",
     "load_csv_series",

@@ -31,6 +31,7 @@ from seqkeras.pipelines.series_classification import (  # isort: skip
 )
 from seqkeras.pipelines.trees import TreeSentimentPipeline  # isort: skip
 from seqkeras.pipelines.speech import SpeechPipeline  # isort: skip
+from seqkeras.pipelines.music import MusicPipeline  # isort: skip
 from seqkeras.pipelines.tbptt import tbptt_windows
 from seqkeras.pipelines.windowing import WindowSpec, window_arrays, window_dataset
 
@@ -41,6 +42,7 @@ __all__ = [
     "ForecastingPipeline",
     "GenerativePipeline",
     "LanguageModelPipeline",
+    "MusicPipeline",
     "Pipeline",
     "SentimentPipeline",
     "SequenceClassifierPipeline",

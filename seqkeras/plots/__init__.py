@@ -1,7 +1,7 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
 CRF transitions, attention maps, captioned images, word maps, unrolled
-RNN diagrams, parse trees coloured by sentiment, and speech (waveforms,
-features, CTC outputs and paths).
+RNN diagrams, parse trees coloured by sentiment, speech (waveforms,
+features, CTC outputs and paths) and music (piano rolls, note statistics).
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -14,6 +14,7 @@ from seqkeras.plots.audio import (
     plot_waveform,
 )
 from seqkeras.plots.diagrams import plot_rnn_diagram
+from seqkeras.plots.music import plot_music_statistics, plot_piano_roll
 from seqkeras.plots.sequences import (
     plot_attention,
     plot_caption_attention,
@@ -37,6 +38,8 @@ __all__ = [
     "plot_ctc_outputs",
     "plot_ctc_paths",
     "plot_embeddings",
+    "plot_music_statistics",
+    "plot_piano_roll",
     "plot_error_per_horizon",
     "plot_features",
     "plot_forecasts",
