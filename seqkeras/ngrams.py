@@ -32,7 +32,7 @@ from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidInputError
 from seqkeras.text.vocabulary import END, START, UNK
 
-LAMBDAS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 ... 0.95
+LAMBDAS = (*(round(0.05 * i, 2) for i in range(1, 20)), 0.97, 0.98, 0.99)
 
 
 class NGramModel:

@@ -53,6 +53,13 @@ class MusicCommand(GenerativeCommand):
             help=f"read only the first N chorales of each split (--quick: "
             f"{QUICK_LIMIT})",
         )
+        parser.add_argument(
+            "--steps-per-quarter",
+            type=positive_int,
+            default=None,
+            help="polyphonic: the piano roll's grid, steps per quarter note "
+            "(default 4, sixteenth notes; 1 keeps the notes on each beat)",
+        )
         add_model_arguments(
             parser, "cell", "units", "num_layers", "embedding_dim", "dropout",
             "learning_rate", "clipnorm", "num_steps",
@@ -78,8 +85,19 @@ class MusicCommand(GenerativeCommand):
             args.dataset,
             representation=args.representation,
             transpose=None if args.transpose == "none" else args.transpose,
+            steps_per_quarter=self.steps_per_quarter(args),
             limit=args.limit,
         )
+
+    @staticmethod
+    def steps_per_quarter(args):
+        if args.steps_per_quarter is not None and args.representation == "melody":
+            raise user_error(
+                "--steps-per-quarter sets the piano roll's grid: it goes with "
+                "--representation polyphonic (a melody's events keep their "
+                "durations)."
+            )
+        return args.steps_per_quarter or 4
 
     def load_files(self, args, train, validation, test, split, seed):
         from seqkeras.datasets.music import music_data, read_pieces
@@ -96,6 +114,7 @@ class MusicCommand(GenerativeCommand):
             *(part.chorales for part in parts),
             name=pathlib.Path(train).name,
             representation=args.representation,
+            steps_per_quarter=self.steps_per_quarter(args),
             transpose=None if args.transpose == "none" else args.transpose,
             description=f"your pieces in {train}",
         )
@@ -108,7 +127,12 @@ class MusicCommand(GenerativeCommand):
         return PolyphonicPipeline
 
     def pipeline_inputs(self, args, data):
-        return {"representation": args.representation}
+        if args.representation == "melody":
+            return {"representation": "melody"}
+        return {
+            "representation": "polyphonic",
+            "steps_per_quarter": data.steps_per_quarter,
+        }
 
     def epochs(self, args):
         return args.epochs or (1 if args.quick else self.default_epochs)
@@ -202,7 +226,69 @@ class MusicCommand(GenerativeCommand):
         )
 
     def polyphonic_report(self, pipeline, data, args):
-        raise user_error("The polyphonic representation is not ready yet.")
+        from seqkeras import plots
+        from seqkeras.music.files import write_midi
+        from seqkeras.pipelines.music import polyphonic_statistics
+
+        test = pipeline.evaluate(data.test)
+        validation = pipeline.evaluate(data.validation)
+        count = QUICK_SAMPLES if args.quick else SAMPLES
+        steps = 4 * 16  # four bars of 4/4 on sixteenths
+        samples = {
+            f"model, T={t}": [
+                pipeline.generate(steps=steps, temperature=t, seed=seed)
+                for seed in range(count)
+            ]
+            for t in TEMPERATURES
+        }
+        statistics = polyphonic_statistics(
+            samples, data.test.rolls, steps_per_quarter=data.steps_per_quarter
+        )
+        folder = args.out / "samples"
+        folder.mkdir(parents=True, exist_ok=True)
+        from seqkeras.music.statistics import roll_voices
+
+        for name, rolls in samples.items():
+            stem = name.replace(", T=", "_t").replace(" ", "_")
+            write_midi(roll_voices(rolls[0]), folder / f"{stem}.mid")
+        shown = f"model, T={TEMPERATURES[-1]}"
+        figures = {
+            "piano_roll.png": plots.plot_piano_roll(
+                roll_voices(samples[shown][0]),
+                title=f"four sampled bars ({shown})",
+            ),
+            "statistics.png": plots.plot_music_statistics(
+                {name: v["statistics"] for name, v in statistics.items()}
+            ),
+        }
+        metrics = {
+            "representation": "polyphonic",
+            "transpose": data.transpose,
+            "skipped": [list(pair) for pair in data.skipped],
+            "test": test,
+            "validation": validation,
+            "statistics": statistics,
+        }
+        distances = ", ".join(
+            f"{name} {v['distance']['pitch_classes']:.3f} / "
+            f"{v['distance']['intervals']:.3f}"
+            for name, v in statistics.items()
+            if "distance" in v
+        )
+        return Report(
+            metrics,
+            figures,
+            lines=[
+                f"test negative log-likelihood {test['nll_per_step']:.3f} nats per "
+                f"step of 1/{data.steps_per_quarter} quarter "
+                f"({test['steps']:,} steps); frame accuracy "
+                f"{test['frame_accuracy']:.3f}",
+                f"distance to the test chorales (pitch classes / intervals): "
+                f"{distances}",
+                f"{len(data.skipped)} chorales skipped (not four voices on the "
+                "sixteenth-note grid)",
+            ],
+        )
 
     # === Prediction ===
 
@@ -210,6 +296,16 @@ class MusicCommand(GenerativeCommand):
         if pipeline.representation == "melody":
             return ["", " ".join(data.test.units[0][:2])]
         return pipeline.examples(data)
+
+    def command_line_inputs(self, inputs, folder):
+        if inputs and not isinstance(inputs[0], str):
+            return None  # rolls of numbers, not text
+        return super().command_line_inputs(inputs, folder)
+
+    def serving_inputs(self, inputs, folder):
+        if inputs and not isinstance(inputs[0], str):
+            return [roll.tolist() for roll in inputs]
+        return super().serving_inputs(inputs, folder)
 
     def print_predictions(self, texts, predictions, pipeline, as_json):
         if as_json:

@@ -379,7 +379,8 @@ def load_bach_chorales(
             or "polyphonic" (four-voice piano rolls, a `PolyphonicData`).
         transpose: "normalize" (C major / A minor), "augment" (every key
             within the voices' ranges, training split only) or None.
-        steps_per_quarter: the piano roll's grid (4: sixteenth notes).
+        steps_per_quarter: the piano roll's grid (4: sixteenth notes; 1:
+            quarter notes, the notes sounding on each beat).
         limit: read only the first `limit` chorales of each split, by name
             (quick runs; skipped ones count).
         cache_dir: where the parsed notes are cached.
@@ -462,9 +463,15 @@ def music_data(
             transpose=transpose,
         )
 
+    # A grid coarser than sixteenths keeps the notes sounding at the start of
+    # each step (quarter notes: the notes on the beat, as the JSB Chorales
+    # rolls are sampled), so eighth-note passing tones between beats vanish.
+    fine = GRID if GRID % steps_per_quarter == 0 else steps_per_quarter
+    every = fine // steps_per_quarter
+
     def rolls(pieces):
         return PianoRolls(
-            [piano_roll(c.voices, steps_per_quarter=steps_per_quarter) for c in pieces],
+            [piano_roll(c.voices, steps_per_quarter=fine)[::every] for c in pieces],
             [c.name for c in pieces],
         )
 

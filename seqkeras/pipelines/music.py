@@ -28,14 +28,21 @@ representation (the task "music" on the command line and in saved runs):
   over the keys, as the JSB papers do.
 """
 
+import json
+
+import keras
+import numpy as np
 import tensorflow as tf
 
-from seqkeras._validation import one_of
+from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidInputError
-from seqkeras.music.notes import parse_notes
-from seqkeras.pipelines.base import Pipeline
+from seqkeras.models.music import build_polyphonic_model, initial_states
+from seqkeras.models.music import step_function as polyphonic_step
+from seqkeras.music.notes import PITCHES, parse_notes, piano_roll
+from seqkeras.pipelines.base import PREPROCESSING_FILE, Pipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
 from seqkeras.pipelines.registry import register_pipeline
+from seqkeras.pipelines.stages import Staged
 from seqkeras.text.encoder import as_text_batch
 from seqkeras.text.vocabulary import Vocabulary
 
@@ -171,11 +178,321 @@ class MelodyPipeline(MusicPipeline, LanguageModelPipeline):
         return parse_notes(text)
 
 
-class PolyphonicPipeline(MusicPipeline):
-    """Placeholder: see the module docstring."""
+# The polyphonic model's architectures (bench/music.py's settings).
+POLYPHONIC_MODEL = {
+    "units": 128,
+    "num_layers": 2,
+    "embedding_dim": 64,
+    "dropout": 0.3,
+    "learning_rate": 2e-3,
+    "clipnorm": 5.0,
+}
+POLYPHONIC_PRESETS = {
+    "lstm": {**POLYPHONIC_MODEL, "cell": "lstm"},
+    "gru": {**POLYPHONIC_MODEL, "cell": "gru"},
+}
+# Builder arguments the pipeline sets itself.
+POLYPHONIC_DECIDES = {"num_pitches", "compile", "seed"}
 
-    def __init__(self, representation="polyphonic", architecture="lstm", **kwargs):
-        raise InvalidInputError("The polyphonic model is not built yet.")
+
+class PolyphonicPipeline(MusicPipeline):
+    """A piano-roll model of four-part music (see the module docstring).
+
+    `predict(roll)` takes what has sounded so far, a multi-hot roll
+    `(steps, 88)` (`seqkeras.music.notes.piano_roll`), and returns for each
+    step the probability of each key sounding at the step after it,
+    `(steps, 88)`; a list of rolls gives a list. `generate` writes music
+    step by step, sampling every key from its probability.
+
+    Args:
+        representation: "polyphonic".
+        architecture: "lstm" or "gru" (the sizes of `POLYPHONIC_PRESETS`).
+        steps_per_quarter: the grid the rolls are on (4: sixteenth notes).
+        seed: seeds initialisation, dropout and the order of training pieces.
+        **model_kwargs: passed to `build_polyphonic_model` (`units`,
+            `num_layers`, `embedding_dim`, `dropout`, `learning_rate`, ...).
+    """
+
+    builder = staticmethod(build_polyphonic_model)
+    monitor = ("val_loss", "min")
+    export_signature = "serve"
+    export_output = "probabilities"
+
+    def __init__(
+        self,
+        representation="polyphonic",
+        architecture="lstm",
+        *,
+        steps_per_quarter=4,
+        seed=0,
+        **model_kwargs,
+    ):
+        Pipeline.__init__(self, seed=seed)
+        self.representation = one_of("representation", representation, ("polyphonic",))
+        self.architecture = one_of("architecture", architecture, POLYPHONIC_PRESETS)
+        self.steps_per_quarter = positive_int("steps_per_quarter", steps_per_quarter)
+        self.model_kwargs = self._model_arguments(
+            build_polyphonic_model,
+            {**POLYPHONIC_PRESETS[architecture], **model_kwargs},
+            POLYPHONIC_DECIDES,
+        )
+
+    # === Task hooks ===
+
+    def _adapt(self, train):
+        self._rolls(train, "train")
+
+    def _is_adapted(self):
+        return True  # the 88 keys need no vocabulary
+
+    def _build_model(self):
+        return build_polyphonic_model(PITCHES, seed=self.seed, **self.model_kwargs)
+
+    @staticmethod
+    def _rolls(data, name="data"):
+        from seqkeras.datasets.music import PianoRolls
+
+        if not isinstance(data, PianoRolls):
+            raise InvalidInputError(
+                f"`{name}` must be PianoRolls (a split of "
+                "seqkeras.datasets.load('bach-chorales', representation="
+                f"'polyphonic')); got {type(data).__name__}."
+            )
+        if len(data) == 0:
+            raise InvalidInputError(f"`{name}` holds no pieces.")
+        return data
+
+    @staticmethod
+    def _shifted(rolls):
+        """Model inputs (each roll after a silent first step), targets and
+        weights, padded: `(pieces, longest + 1, 88)` twice and `(pieces,
+        longest + 1)`."""
+        lengths = np.array([len(r) for r in rolls])
+        width = int(lengths.max()) + 1
+        inputs = np.zeros((len(rolls), width, PITCHES), np.float32)
+        targets = np.zeros_like(inputs)
+        for i, roll in enumerate(rolls):
+            inputs[i, 1 : len(roll) + 1] = roll
+            targets[i, : len(roll)] = roll
+        # The step after the last is not predicted (pieces do not mark their
+        # end), so a roll of n steps has n predicted steps.
+        weights = (np.arange(width)[None, :] < lengths[:, None]).astype(np.float32)
+        return inputs, targets, weights
+
+    def _dataset(self, data, *, batch_size, training, whole_batches=False):
+        data = self._rolls(data)
+        order = np.arange(len(data))
+        if training:
+            order = np.random.default_rng(self.seed).permutation(len(data))
+        batches = []
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            if whole_batches and len(index) < batch_size:
+                continue
+            batches.append(self._shifted([data.rolls[i] for i in index]))
+        if not batches:
+            raise InvalidInputError(
+                f"{len(data)} pieces make no whole batch of {batch_size}: pass a "
+                "smaller batch_size."
+            )
+
+        def generate():
+            yield from batches
+
+        spec = tf.TensorSpec([None, None, PITCHES], tf.float32)
+        dataset = tf.data.Dataset.from_generator(
+            generate,
+            output_signature=(spec, spec, tf.TensorSpec([None, None], tf.float32)),
+        )
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(batches)))
+        if training:
+            dataset = dataset.shuffle(len(batches), seed=self.seed)
+        return dataset.prefetch(tf.data.AUTOTUNE), data.num_steps
+
+    def _save_preprocessing(self, directory):
+        info = {"pitches": PITCHES, "steps_per_quarter": self.steps_per_quarter}
+        (directory / PREPROCESSING_FILE).write_text(json.dumps(info))
+
+    def _load_preprocessing(self, directory):
+        info = json.loads((directory / PREPROCESSING_FILE).read_text())
+        if info["pitches"] != PITCHES:
+            raise InvalidInputError(
+                f"{directory} holds a model of {info['pitches']} keys; this "
+                f"version of seqkeras reads rolls of {PITCHES}."
+            )
+
+    def _preprocessing_config(self):
+        return {"pitches": PITCHES, "steps_per_quarter": self.steps_per_quarter}
+
+    def _load_preprocessing_from(self, other):
+        pass
+
+    # === Evaluation ===
+
+    def evaluate(self, data, *, batch_size=None, verbose=0):
+        """The negative log-likelihood per time step of `data`'s rolls.
+
+        Returns:
+            A dict: `nll_per_step` (nats, summed over the 88 keys and
+            averaged over every step of every piece, as the JSB Chorales
+            papers report it), `frame_accuracy` (true positives / (true
+            positives + false positives + false negatives) of the keys
+            predicted at probability 0.5, summed over the steps: Bay et
+            al.'s accuracy, which Boulanger-Lewandowski et al. also report)
+            and `steps`.
+        """
+        self._require_model()
+        data = self._rolls(data)
+        nll, hits, wrong, steps = 0.0, 0, 0, 0
+        for chunk in self._batches(data.rolls, self._inference_batch_size(batch_size)):
+            inputs, targets, weights = self._shifted(chunk)
+            logits = keras.ops.convert_to_numpy(
+                self.model.predict_on_batch(inputs)
+            ).astype(np.float64)
+            losses = (
+                np.maximum(logits, 0)
+                - logits * targets
+                + np.log1p(np.exp(-np.abs(logits)))
+            ).sum(axis=-1)
+            nll += float((losses * weights).sum())
+            predicted = (logits > 0) & (weights[..., None] > 0)
+            actual = targets > 0.5
+            hits += int((predicted & actual).sum())
+            wrong += int((predicted ^ actual).sum())
+            steps += int(weights.sum())
+        return {
+            "nll_per_step": nll / steps,
+            "frame_accuracy": hits / (hits + wrong) if hits + wrong else 0.0,
+            "steps": steps,
+        }
+
+    # === Prediction ===
+
+    def _batch_of(self, rolls):
+        """One roll `(steps, 88)` or a list of them."""
+        single = isinstance(rolls, np.ndarray) and rolls.ndim == 2
+        items = [rolls] if single else list(rolls)
+        checked = []
+        for i, roll in enumerate(items):
+            roll = np.asarray(roll, dtype=np.float32)
+            if roll.ndim != 2 or roll.shape[1] != PITCHES or len(roll) == 0:
+                raise InvalidInputError(
+                    f"Roll {i} has the shape {roll.shape}: expected (steps, "
+                    f"{PITCHES}), one row of the {PITCHES} piano keys per step "
+                    "(seqkeras.music.notes.piano_roll makes them)."
+                )
+            if not np.isin(roll, (0.0, 1.0)).all():
+                raise InvalidInputError(
+                    f"Roll {i} holds values other than 0 and 1: a roll marks each "
+                    "key that sounds with 1."
+                )
+            checked.append(roll)
+        return single, checked
+
+    def _predict_batch(self, rolls, *, batch_size, verbose):
+        serve = self.serving_function()
+        out = []
+        for chunk in self._batches(rolls, batch_size, verbose):
+            lengths = [len(r) for r in chunk]
+            padded = np.zeros((len(chunk), max(lengths), PITCHES), np.float32)
+            for i, roll in enumerate(chunk):
+                padded[i, : len(roll)] = roll
+            # Causal: padding after a roll changes nothing before it.
+            probabilities = serve(tf.constant(padded))["probabilities"].numpy()
+            out += [p[:n] for p, n in zip(probabilities, lengths, strict=True)]
+        return out
+
+    def serving_function(self):
+        """The function behind `predict` and the exported `serve`: rolls
+        `(batch, steps, 88)` float32 -> `probabilities` `(batch, steps, 88)`,
+        row `t` the keys' probabilities at step `t + 1`."""
+        return self._compiled("serve", self._make_serving_function)
+
+    def _make_serving_function(self):
+        model = self.model
+
+        def prepare(rolls):
+            check = tf.debugging.assert_equal(
+                tf.shape(rolls)[2],
+                PITCHES,
+                message=f"Expected rolls (batch, steps, {PITCHES}): one row of the "
+                f"{PITCHES} piano keys per step",
+            )
+            with tf.control_dependencies([check]):
+                rolls = tf.ensure_shape(rolls, [None, None, PITCHES])
+            return (rolls,), ()
+
+        def core(rolls):
+            ops = keras.ops
+            silent = ops.zeros_like(rolls[:, :1])  # the step before the first
+            logits = model(ops.concatenate([silent, rolls], axis=1), training=False)
+            return ops.sigmoid(logits[:, 1:])  # (batch, steps, pitches)
+
+        def finish(context, probabilities):
+            return {"probabilities": probabilities}
+
+        return Staged(
+            input_signature=[
+                tf.TensorSpec([None, None, PITCHES], tf.float32, name="rolls")
+            ],
+            prepare=prepare,
+            core=core,
+            finish=finish,
+            layers=[model],
+        )
+
+    def _endpoints(self):
+        return {"serve": self.serving_function()}
+
+    # === Generation ===
+
+    def generate(self, opening=None, *, steps=64, temperature=1.0, seed=0):
+        """Writes music one step at a time after `opening`.
+
+        Each key of each step is drawn from its probability (its logit
+        divided by `temperature` first; a temperature of 0 keeps the keys
+        above one half).
+
+        Args:
+            opening: what the piece starts with: None (silence before the
+                first step), a roll `(steps, 88)`, or voices of `Note`s.
+            steps: steps to write (16 a bar of 4/4 on sixteenths).
+            temperature: below 1 sharper, above 1 flatter, 0 the likeliest.
+            seed: the same seed gives the same piece.
+
+        Returns:
+            The roll `(opening steps + steps, 88)`, opening included.
+        """
+        self._require_model()
+        steps = positive_int("steps", steps)
+        if opening is None:
+            roll = np.zeros((0, PITCHES), np.float32)
+        elif isinstance(opening, np.ndarray):
+            roll = self._batch_of(opening)[1][0]
+        else:
+            roll = piano_roll(opening, steps_per_quarter=self.steps_per_quarter)
+        rng = np.random.default_rng(seed)
+        step = polyphonic_step(self.model)
+        states = initial_states(self.model, 1)
+        frame = np.zeros((1, PITCHES), np.float32)  # the silent first input
+        for row in roll:  # read the opening
+            _, states = step(frame, states)
+            frame = row[None]
+        written = []
+        for _ in range(steps):
+            logits, states = step(frame, states)
+            logits = keras.ops.convert_to_numpy(logits)[0].astype(np.float64)
+            if temperature <= 0:
+                frame = (logits > 0).astype(np.float32)[None]
+            else:
+                p = 1 / (1 + np.exp(-logits / temperature))
+                frame = (rng.random(PITCHES) < p).astype(np.float32)[None]
+            written.append(frame[0])
+        return np.concatenate([roll, np.array(written, np.float32)])
+
+    def examples(self, data):
+        """A few rolls to predict from: the first bars of test pieces."""
+        return [roll[:16] for roll in data.test.rolls[:2]]
 
 
 # === Baselines and the statistics of generated melodies ===
@@ -222,3 +539,27 @@ def melody_statistics(samples, reference):
     ours = statistics.describe([(melody,) for melody in samples])
     theirs = statistics.describe([(melody,) for melody in reference])
     return {"statistics": ours, "distance": statistics.compare(ours, theirs)}
+
+
+def polyphonic_statistics(samples, reference, *, steps_per_quarter=4):
+    """The statistics of sampled rolls (name -> list of rolls) and of the
+    reference rolls, each read into four voices top down
+    (`seqkeras.music.statistics.roll_voices`, the same reading for both),
+    with each sample set's distance to the reference."""
+    from seqkeras.music import statistics
+
+    def pieces(rolls):
+        return [
+            statistics.roll_voices(roll, steps_per_quarter=steps_per_quarter)
+            for roll in rolls
+        ]
+
+    theirs = statistics.describe(pieces(reference))
+    result = {"test chorales": {"statistics": theirs}}
+    for name, rolls in samples.items():
+        ours = statistics.describe(pieces(rolls))
+        result[name] = {
+            "statistics": ours,
+            "distance": statistics.compare(ours, theirs),
+        }
+    return result

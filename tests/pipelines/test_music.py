@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from seqkeras import datasets
@@ -114,3 +115,88 @@ def test_baselines_and_statistics(data, melody):
     samples = [parse_notes(t) for t in melody.predict([""] * 3, max_length=30)]
     far = melody_statistics(samples, reference)
     assert 0 < far["distance"]["intervals"] <= 1
+
+
+# === The polyphonic model ===
+
+
+@pytest.fixture(scope="module")
+def rolls():
+    return datasets.load(
+        "bach-chorales", representation="polyphonic", limit=6, verbose=0
+    )
+
+
+@pytest.fixture(scope="module")
+def polyphonic(rolls):
+    pipeline = MusicPipeline("polyphonic", units=12, embedding_dim=8, num_layers=1)
+    pipeline.fit(rolls.train, rolls.validation, epochs=2, batch_size=4, verbose=0)
+    return pipeline
+
+
+def test_evaluate_is_the_mean_nll_per_step_over_the_pieces(rolls, polyphonic):
+    import keras
+
+    scores = polyphonic.evaluate(rolls.test)
+    assert scores["steps"] == rolls.test.num_steps
+    # The same figure from the model's logits, piece by piece.
+    total = 0.0
+    for roll in rolls.test.rolls:
+        inputs = np.concatenate([np.zeros((1, 88), np.float32), roll[:-1]])[None]
+        p = 1 / (1 + np.exp(-keras.ops.convert_to_numpy(polyphonic.model(inputs))[0]))
+        p = p.astype(np.float64)
+        total -= (roll * np.log(p) + (1 - roll) * np.log(1 - p)).sum()
+    assert scores["nll_per_step"] == pytest.approx(total / scores["steps"], rel=1e-4)
+    assert 0 <= scores["frame_accuracy"] <= 1
+
+
+def test_predict_is_causal_and_follows_the_input_rule(rolls, polyphonic):
+    short, long = rolls.test.rolls[0][:8], rolls.test.rolls[1][:20]
+    one = polyphonic.predict(short)
+    assert one.shape == (8, 88) and ((one > 0) & (one < 1)).all()
+    both = polyphonic.predict([short, long])
+    np.testing.assert_allclose(both[0], one, atol=1e-5)  # padded with `long`
+    np.testing.assert_allclose(
+        polyphonic.predict(long[:8]), both[1][:8], atol=1e-5
+    )  # what follows a step does not change its prediction
+
+
+def test_generate_continues_the_opening_and_is_seeded(rolls, polyphonic):
+    opening = rolls.chorales["test"][0].voices
+    piece = polyphonic.generate(opening, steps=16, seed=1)
+    length = len(rolls.test.rolls[0])
+    assert piece.shape == (length + 16, 88)
+    np.testing.assert_array_equal(piece[:length], rolls.test.rolls[0])
+    np.testing.assert_array_equal(piece, polyphonic.generate(opening, steps=16, seed=1))
+    greedy = polyphonic.generate(steps=8, temperature=0)
+    assert set(np.unique(greedy)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize(
+    "roll, message",
+    [
+        (np.zeros((4, 12), np.float32), "expected \\(steps, 88\\)"),
+        (np.full((4, 88), 0.5, np.float32), "other than 0 and 1"),
+        (np.zeros((0, 88), np.float32), "expected \\(steps, 88\\)"),
+    ],
+)
+def test_bad_rolls_are_refused(polyphonic, roll, message):
+    with pytest.raises(InvalidInputError, match=message):
+        polyphonic.predict(roll)
+
+
+def test_polyphonic_export_answers_as_predict(rolls, polyphonic, tmp_path):
+    polyphonic.export(tmp_path / "saved_model")
+    roll = rolls.test.rolls[0][:12]
+    outputs, modules = serve_in_fresh_process(
+        tmp_path / "saved_model", [roll.tolist()], tmp_path
+    )
+    assert "seqkeras" not in modules
+    np.testing.assert_allclose(
+        outputs["probabilities"][0], polyphonic.predict(roll), atol=1e-5
+    )
+    polyphonic.save(tmp_path / "run")
+    loaded = load_pipeline(tmp_path / "run")
+    np.testing.assert_allclose(
+        loaded.predict(roll), polyphonic.predict(roll), atol=1e-5
+    )
