@@ -58,14 +58,14 @@ def test_simple_rnn_polyphonic_model_matches_the_equations():
     model = build_polyphonic_model(
         cell="simple_rnn", units=3, num_layers=1, embedding_dim=4, compile=False
     )
-    W_p, b_p, W_x, W_a, b_a, W_y, b_y = deterministic_weights(model, scale=0.3)
+    W_p, b_p, W_x, W_a, b_a, W_y, b_y, W_s = deterministic_weights(model, scale=0.3)
     x = rolls(1)[0]
     a = np.zeros(3)
     expected = []
     for frame in x:
         e = np.tanh(frame @ W_p + b_p)  # the step's projection
         a = np.tanh(e @ W_x + a @ W_a + b_a)
-        expected.append(a @ W_y + b_y)
+        expected.append(a @ W_y + b_y + frame @ W_s)  # and the direct path
     logits = keras.ops.convert_to_numpy(model(x[None]))[0]
     np.testing.assert_allclose(logits, np.array(expected), atol=1e-5)
 
@@ -94,6 +94,16 @@ def test_round_trips_and_a_training_step(tmp_path):
     assert_keras_round_trip(model, x, tmp_path)
     history = model.fit(x[:, :-1], x[:, 1:], epochs=2, verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]
+
+
+def test_it_starts_by_expecting_held_notes():
+    model = build_polyphonic_model(units=4, embedding_dim=4)
+    x = rolls(1, steps=3)
+    p = 1 / (1 + np.exp(-keras.ops.convert_to_numpy(model(x))))
+    sounding = x > 0
+    # A key that sounds is likely to go on (logit about -3 + 5), one that is
+    # silent unlikely (about -3), whatever the random recurrent weights add.
+    assert p[sounding].min() > 0.6 and p[~sounding].max() < 0.2
 
 
 def test_bad_arguments_are_refused():
