@@ -92,7 +92,7 @@ def polyphonic(args):
         pipeline = PolyphonicPipeline(
             steps_per_quarter=steps_per_quarter, seed=args.seed
         )
-        seconds, best = train(pipeline, data, args.epochs)
+        seconds, best = train(pipeline, data, args.polyphonic_epochs)
         test = pipeline.evaluate(data.test)
         figures = {
             "steps_per_quarter": steps_per_quarter,
@@ -111,7 +111,7 @@ def polyphonic(args):
         {
             "task": "four-voice piano rolls of Bach's chorales, NLL per step "
             "(nats, summed over 88 keys), split by name, keys normalised",
-            "settings": {"architecture": "lstm", "epochs": args.epochs},
+            "settings": {"architecture": "lstm", "epochs": args.polyphonic_epochs},
             "runs": runs,
         },
     )
@@ -159,9 +159,9 @@ def samples(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=["melody", "polyphonic", "samples"])
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--augment-epochs", type=int, default=20)
-    parser.add_argument("--polyphonic-epochs", type=int, default=30)
+    parser.add_argument("--polyphonic-epochs", type=int, default=40)
     parser.add_argument("--samples", type=int, default=SAMPLES * 2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

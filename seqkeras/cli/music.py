@@ -24,7 +24,7 @@ class MusicCommand(GenerativeCommand):
     task = "music"
     default_dataset = "bach-chorales"
     file_formats = "a folder of MusicXML or MIDI files, one piece each"
-    default_epochs = 80  # melodies; 30 for the polyphonic model (`epochs`)
+    default_epochs = 80  # melodies; 40 for the polyphonic model (`epochs`)
     files = ("preprocessing.json", "samples", "piano_roll.png", "statistics.png")
     unit = "events"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8")
@@ -138,7 +138,7 @@ class MusicCommand(GenerativeCommand):
         # The benchmark's: the melody model was still improving at epoch 78
         # of 80 (bench/music.py); the polyphonic one needs fewer passes
         # over its windows.
-        default = 80 if args.representation == "melody" else 30
+        default = 80 if args.representation == "melody" else 40
         return args.epochs or (1 if args.quick else default)
 
     # === Report ===
