@@ -141,8 +141,9 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
     ):
         super().__init__(seed=seed)
         self.level = one_of("level", level, LEVELS)
-        self.architecture = one_of("architecture", architecture, PRESETS)
-        preset = PRESETS[architecture]
+        # The class's presets: a subclass (the melody model) brings its own.
+        self.architecture = one_of("architecture", architecture, self.presets)
+        preset = self.presets[architecture]
         self.num_steps = positive_int(
             "num_steps", num_steps or preset.get("num_steps", 20)
         )

@@ -31,9 +31,18 @@ def melody(data):
     return pipeline
 
 
-def test_the_representation_picks_the_pipeline():
+def test_the_representation_picks_the_pipeline_and_its_presets():
     assert type(MusicPipeline()) is MelodyPipeline
     assert MusicPipeline().task == "music"
+    # The melody model's own sizes reach the builder, not the language
+    # model's defaults (which its presets once silently replaced).
+    melody = MusicPipeline(architecture="gru")
+    assert melody.model_kwargs["cell"] == "gru"
+    assert melody.model_kwargs["dropout"] == 0.5 and melody.model_kwargs["units"] == 200
+    with pytest.raises(InvalidArgumentError, match="architecture"):
+        MusicPipeline(architecture="small")  # a language-model preset
+    polyphonic = MusicPipeline("polyphonic")
+    assert polyphonic.model_kwargs["dropout"] == 0.3
     with pytest.raises(InvalidArgumentError, match="representation"):
         MusicPipeline(representation="chords")
 
