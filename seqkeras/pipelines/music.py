@@ -12,7 +12,8 @@ representation (the task "music" on the command line and in saved runs):
   temperature and top-k, beam search and the export come from there.
 
   Pitch and duration share **one joint vocabulary** (one token per pair
-  seen in training, about 140 for the chorales' soprano lines) rather than
+  seen in training: 190 for the chorales' soprano lines in C major and A
+  minor) rather than
   two softmax heads: the model then learns how a duration goes with a pitch
   (the long notes that end phrases fall on the key's steps), its
   perplexity is per event like the bigram baseline's, and every piece of
@@ -38,7 +39,13 @@ from seqkeras._validation import one_of, positive_int
 from seqkeras.errors import InvalidInputError
 from seqkeras.models.music import build_polyphonic_model, initial_states
 from seqkeras.models.music import step_function as polyphonic_step
-from seqkeras.music.notes import PITCHES, parse_notes, piano_roll
+from seqkeras.music.notes import (
+    PITCHES,
+    format_duration,
+    note_name,
+    parse_notes,
+    piano_roll,
+)
 from seqkeras.pipelines.base import PREPROCESSING_FILE, Pipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
 from seqkeras.pipelines.registry import register_pipeline
@@ -155,8 +162,6 @@ class MelodyPipeline(MusicPipeline, LanguageModelPipeline):
         notes = [parse_notes(t)[0] for t in self.vocabulary.tokens if "/" in t]
         pitches = sorted({n.pitch for n in notes if n.pitch is not None})
         durations = sorted({n.duration for n in notes})
-        from seqkeras.music.notes import format_duration, note_name
-
         return (
             f"pitches {note_name(pitches[0])} to {note_name(pitches[-1])} and "
             f"durations {', '.join(format_duration(d) for d in durations)} "
@@ -177,12 +182,9 @@ class MelodyPipeline(MusicPipeline, LanguageModelPipeline):
         with tf.control_dependencies([known]):
             return ids.with_flat_values(tf.identity(ids.flat_values))
 
-    def notes(self, text):
-        """Generated text -> `Note`s."""
-        return parse_notes(text)
 
-
-# The polyphonic model's architectures (bench/music.py's settings).
+# The polyphonic model's architectures: sizes like the melody model's first
+# ones, unsearched; bench/music.py measures them (BENCHMARKS.md, "Music").
 POLYPHONIC_MODEL = {
     "units": 128,
     "num_layers": 2,
