@@ -13,9 +13,9 @@ representation (the task "music" on the command line and in saved runs):
 
   Pitch and duration share **one joint vocabulary** (one token per pair
   seen in training: 190 for the chorales' soprano lines in C major and A
-  minor) rather than
-  two softmax heads: the model then learns how a duration goes with a pitch
-  (the long notes that end phrases fall on the key's steps), its
+  minor) rather than two softmax heads: the model then learns how a
+  duration goes with a pitch (the long notes that end phrases fall on the
+  key's steps), its
   perplexity is per event like the bigram baseline's, and every piece of
   the language-model machinery works unchanged. The price is that a pair
   never seen in training cannot be written, which for a corpus of one
