@@ -52,8 +52,10 @@ def test_generate_and_evaluate_a_run(word_run, text_file, capsys):
     assert cli.main([*argv, "--temperature", "0"]) == 0
     greedy = capsys.readouterr().out.strip()
     assert greedy.startswith("the pear ") and len(greedy.split()) <= 2 + 6
-    assert cli.main([*argv, "--temperature", "0"]) == 0
+    written = word_run.parent / "greedy.txt"
+    assert cli.main([*argv, "--temperature", "0", "--out", str(written)]) == 0
     assert capsys.readouterr().out.strip() == greedy
+    assert written.read_text(encoding="utf-8") == greedy + "\n"  # --out: the same
     assert cli.main([*argv, "--temperature", "1.2", "--seed", "4"]) == 0
     assert capsys.readouterr().out.strip().startswith("the pear")
     assert cli.main(["evaluate", str(word_run), "--split", "validation"]) == 0

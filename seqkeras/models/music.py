@@ -21,7 +21,7 @@ Example:
 
 >>> import numpy as np
 >>> model = build_polyphonic_model(units=8, embedding_dim=4, num_layers=1)
->>> model(np.zeros((2, 5, 88), "float32")).shape
+>>> tuple(model(np.zeros((2, 5, 88), "float32")).shape)
 (2, 5, 88)
 """
 

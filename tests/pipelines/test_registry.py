@@ -27,6 +27,7 @@ def test_every_task_has_one_name_and_its_old_words():
         "series-classification",
         "tree-sentiment",
         "speech",
+        "music",
     ]
     assert registry.task_name("tag") == registry.task_name("tagging") == "tagging"
     assert (
@@ -35,18 +36,19 @@ def test_every_task_has_one_name_and_its_old_words():
     assert registry.task_name("weather-classifier") == "series-classification"
     assert registry.pipeline_class("forecast") is ForecastingPipeline
     assert registry.command_module("translate") == "seqkeras.cli.translation"
+    assert registry.command_module("music") == "seqkeras.cli.music"
     with pytest.raises(InvalidArgumentError, match="tasks are sentiment, tagging"):
-        registry.task_name("music")
+        registry.task_name("poetry")
 
 
 def test_a_name_cannot_be_taken_twice():
     class Clash(Pipeline):
-        task = "music"
+        task = "poetry"
         task_aliases = ("tag",)  # tagging's
 
     with pytest.raises(InvalidArgumentError, match="taken by 'tagging'"):
         registry.register_pipeline(Clash)
-    assert "music" not in registry.tasks()
+    assert "poetry" not in registry.tasks()
 
 
 def test_the_old_argument_names_are_refused_with_the_new_one():
