@@ -12,13 +12,13 @@ name ("bwv1.6") hashes (SHA-256) to 0 modulo 10 is a test piece, to 1 a
 validation piece, and every other one trains. So the split of a chorale
 never changes when music21 adds, removes or reorders files.
 
-**Keys.** Each chorale's key comes from music21's key analysis
-(Krumhansl-Schmuckler). `transpose="normalize"` (the default) moves every
-chorale to C major or A minor, by the interval from -6 to +5 semitones
-that does so; `"augment"` keeps the keys and adds to the training split
-every transposition that keeps each voice within the range that voice
-spans in the training chorales (validation and test pieces stay in their
-keys); `None` leaves the keys as written.
+**Keys.** Each chorale's key comes from music21's key analysis (a
+correlation of its notes with key profiles). `transpose="normalize"` (the
+default) moves every chorale to C major or A minor, by the interval from
+-6 to +5 semitones that does so; `"augment"` keeps the keys and adds to
+the training split every transposition that keeps each voice within the
+range that voice spans in the training chorales (validation and test
+pieces stay in their keys); `None` leaves the keys as written.
 
 **Representations.** `"melody"`: the soprano line as events, one token
 "NAME/DURATION" per note or rest (`seqkeras.music.notes`), one chorale a
@@ -34,8 +34,6 @@ import hashlib
 import json
 import os
 import pathlib
-
-import numpy as np
 
 from seqkeras._validation import one_of, positive_int, positive_int_or_none
 from seqkeras.datasets.language import LanguageModelData, TextStream
@@ -566,15 +564,3 @@ def read_pieces(path):
     else:
         paths = [path]
     return Pieces(tuple(read_piece(p) for p in paths))
-
-
-def rolls_array(rolls):
-    """Pad `(steps, 88)` rolls to one `(pieces, longest, 88)` array and
-    their lengths."""
-    lengths = np.array([len(r) for r in rolls], np.int32)
-    out = np.zeros(
-        (len(rolls), int(lengths.max(initial=0)), rolls[0].shape[1]), np.float32
-    )
-    for i, roll in enumerate(rolls):
-        out[i, : len(roll)] = roll
-    return out, lengths
