@@ -227,6 +227,15 @@ def corpus_paths():
     return sorted(paths, key=lambda p: pathlib.Path(p).stem)
 
 
+def off_grid(voice):
+    """The first note of `voice` whose onset or duration is off the grid of
+    sixteenth notes, as "NAME/DURATION at quarter ONSET"; None if none."""
+    for onset, note in onsets(voice):
+        if (onset * GRID).denominator != 1 or (note.duration * GRID).denominator != 1:
+            return f"{note_token(note)} at quarter {onset}"
+    return None
+
+
 def parse_chorale(path_or_score, name=None):
     """One chorale file (or music21 score) -> a `Chorale`; raises
     `NotFourVoices` with the reason when it has not four voices."""
@@ -240,14 +249,11 @@ def parse_chorale(path_or_score, name=None):
         score = converter.parse(str(path_or_score))
     voices = score_voices(score)
     for voice_name, voice in zip(VOICES, voices, strict=True):
-        for onset, note in onsets(voice):
-            if (onset * GRID).denominator != 1 or (
-                note.duration * GRID
-            ).denominator != 1:
-                raise NotFourVoices(
-                    f"the {voice_name} has notes off the sixteenth-note grid "
-                    f"({note_token(note)} at quarter {onset})"
-                )
+        off = off_grid(voice)
+        if off:
+            raise NotFourVoices(
+                f"the {voice_name} has notes off the sixteenth-note grid ({off})"
+            )
     key = score.analyze("key")
     signatures = score.recurse().getElementsByClass("TimeSignature")
     meter = signatures[0].ratioString if signatures else "4/4"
@@ -539,14 +545,12 @@ def read_piece(path):
     if not voices:
         raise InvalidInputError(f"{path} holds no notes.")
     for v, voice in enumerate(voices):
-        for onset, note in onsets(voice):
-            if (onset * GRID).denominator != 1 or (
-                note.duration * GRID
-            ).denominator != 1:
-                raise InvalidInputError(
-                    f"{path}: voice {v + 1} has {note_token(note)} at quarter "
-                    f"{onset}, off the sixteenth-note grid that seqkeras reads."
-                )
+        off = off_grid(voice)
+        if off:
+            raise InvalidInputError(
+                f"{path}: voice {v + 1} has {off}, off the sixteenth-note grid "
+                "that seqkeras reads."
+            )
     tonic, mode = statistics.find_key(voices)
     return Chorale(path.stem, voices, tonic, mode, meter)
 

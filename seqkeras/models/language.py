@@ -338,6 +338,18 @@ def initial_states(model, batch_size):
     return states
 
 
+def cells_step(layers, x, states):
+    """Runs the cells of recurrent `layers` on one step `x` `(batch,
+    features)`, dropout off: returns the last layer's output and each
+    layer's new states (as `initial_states` lays them out)."""
+    new_states = []
+    for layer, layer_states in zip(layers, states, strict=True):
+        x, updated = layer.cell(x, list(layer_states), training=False)
+        updated = list(updated) if isinstance(updated, (list, tuple)) else [updated]
+        new_states.append(updated)
+    return x, new_states
+
+
 def step_function(model):
     """The model one token at a time: `(tokens, states) -> (logits, states)`.
 
@@ -364,11 +376,7 @@ def step_function(model):
 
     def step(tokens, states):
         x = embedding(tokens)  # (batch, embedding_dim)
-        new_states = []
-        for layer, layer_states in zip(layers, states, strict=True):
-            x, updated = layer.cell(x, list(layer_states), training=False)
-            updated = list(updated) if isinstance(updated, (list, tuple)) else [updated]
-            new_states.append(updated)
+        x, new_states = cells_step(layers, x, states)
         logits = output(x) if output is not None else embedding(x, reverse=True)
         return logits, new_states  # (batch, vocabulary_size)
 

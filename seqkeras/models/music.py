@@ -29,7 +29,7 @@ import keras
 from keras import ops
 
 from seqkeras._validation import positive_float, positive_int, rate
-from seqkeras.models.language import initial_states, recurrent_layers
+from seqkeras.models.language import cells_step, initial_states, recurrent_layers
 from seqkeras.models.recurrent import recurrent_stack
 from seqkeras.music.notes import PITCHES
 
@@ -158,11 +158,7 @@ def step_function(model):
 
     def step(frames, states):
         x = projection(frames)  # (batch, embedding_dim)
-        new_states = []
-        for layer, layer_states in zip(layers, states, strict=True):
-            x, updated = layer.cell(x, list(layer_states), training=False)
-            updated = list(updated) if isinstance(updated, (list, tuple)) else [updated]
-            new_states.append(updated)
+        x, new_states = cells_step(layers, x, states)
         return output(x) + held(frames), new_states  # (batch, num_pitches)
 
     return step
