@@ -553,13 +553,18 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
         return tf.reverse(ids[:, ::-1].to_tensor(), axis=[1])  # (batch, width)
 
     @staticmethod
-    def _prime(model, step, padded):
+    def _prime(model, step, padded, start=None):
         """Reads left-padded prompt ids `(batch, width)` (Keras); returns the
         last token of each and the states after the tokens before it (a
-        padded step leaves the state unchanged)."""
+        padded step leaves the state unchanged). The states begin at zero,
+        or at `start` (laid out as `initial_states`, one row each)."""
         ops = keras.ops
         width = ops.shape(padded)[1]
         states = initial_states(model, ops.shape(padded)[0])
+        if start is not None:
+            states = keras.tree.map_structure(
+                lambda zero, row: zero + ops.convert_to_tensor(row), states, start
+            )
 
         def body(t, states):
             tokens = ops.take(padded, t, axis=1)  # (batch,)
@@ -595,7 +600,14 @@ class LanguageModelPipeline(EncoderPreprocessing, GenerativePipeline):
     def _begin(self, model_inputs, variant):
         model = self._inference[1]
         (padded,) = model_inputs
-        return self._prime(model, step_function(model), padded)
+        return self._prime(
+            model, step_function(model), padded, self._generation_start()
+        )
+
+    def _generation_start(self):
+        """The states generation begins from before the context: None for
+        zeros (a task may keep better ones, as the melody model does)."""
+        return None
 
     def _decoding_layers(self):
         return [self._inference[1]]

@@ -107,11 +107,50 @@ def test_export_refuses_a_note_outside_the_vocabulary(melody, tmp_path):
         model.generate(tf.constant(["C4/1.0"]), *args)
 
 
+def test_generation_starts_from_the_mean_state_before_end(data, melody):
+    import keras
+
+    from seqkeras.models.language import initial_states, step_function
+
+    # Each training melody read from [START] alone, one token at a time, up
+    # to its [END]: the mean of those states is where generation starts.
+    model = melody.inference_model()
+    step, vocabulary = step_function(model), melody.vocabulary
+    ends = []
+    for tokens in data.train.units:
+        states = initial_states(model, 1)
+        for token in ("[START]", *tokens):
+            ids = np.array([vocabulary.token_to_id(token)])
+            _, states = step(ids, states)
+        ends.append([[keras.ops.convert_to_numpy(s) for s in pair] for pair in states])
+    assert len(melody.start_state) == 2  # layers, each [h, c]
+    for i, layer in enumerate(melody.start_state):
+        for j, row in enumerate(layer):
+            expected = np.mean([end[i][j] for end in ends], axis=0)
+            np.testing.assert_allclose(row, expected, atol=1e-5)
+    # Generation reads it: another start writes other notes than zeros (the
+    # language model's start). This small model hardly depends on its state,
+    # so the start is moved far (20 times the learned one).
+    start = melody.start_state
+    try:
+        melody.start_state = [[row * 20 for row in layer] for layer in start]
+        far = melody.predict([""] * 8, max_length=30, seed=1)
+        melody.start_state = None
+        cold = melody.predict([""] * 8, max_length=30, seed=1)
+    finally:
+        melody.start_state = start
+    assert far != cold
+
+
 def test_saved_and_loaded_it_generates_the_same(melody, tmp_path):
     melody.save(tmp_path / "run")
     loaded = load_pipeline(tmp_path / "run")
     assert type(loaded) is MelodyPipeline
+    for i, layer in enumerate(melody.start_state):
+        for j, row in enumerate(layer):
+            np.testing.assert_array_equal(loaded.start_state[i][j], row)
     assert loaded.predict("C4/1", seed=1) == melody.predict("C4/1", seed=1)
+    assert loaded.predict([""] * 3, seed=2) == melody.predict([""] * 3, seed=2)
 
 
 def test_baselines_and_statistics(data, melody):
