@@ -117,27 +117,91 @@ def polyphonic(args):
     )
 
 
+def spread(melodies, reference, size):
+    """The distances to `reference` of disjoint groups of `size` melodies:
+    mean and standard deviation per histogram, the sampling error of a
+    set of that size."""
+    groups = [melodies[i : i + size] for i in range(0, len(melodies) - size + 1, size)]
+    distances = [melody_statistics(g, reference)["distance"] for g in groups]
+    return {
+        "groups": len(groups),
+        **{
+            key: [
+                round(float(np.mean([d[key] for d in distances])), 3),
+                round(float(np.std([d[key] for d in distances])), 3),
+            ]
+            for key in ("pitch_classes", "intervals", "durations")
+        },
+    }
+
+
+def melody_sets(pipeline, bigram, count, openings=None):
+    """`count` melodies per set (the model at each temperature, the bigram),
+    from nothing or continuing `openings` (note strings, cycled); with
+    openings only the continuations are kept."""
+    prompts = [""] * count if openings is None else [
+        openings[i % len(openings)] for i in range(count)
+    ]  # fmt: skip
+    sets = {}
+    for t in TEMPERATURES:
+        texts = pipeline.predict(prompts, temperature=t, seed=0)
+        sets[f"model, T={t}"] = [parse_notes(text) for text in texts]
+    sets["bigram"] = [
+        parse_notes(
+            " ".join(
+                bigram.sample(
+                    tuple(prompt.split()), max_length=pipeline.max_length, seed=i
+                )
+            )
+        )
+        for i, prompt in enumerate(prompts)
+    ]
+    return sets
+
+
 def samples(args):
     pipeline, data, figures = melody_run("normalize", args.epochs, seed=args.seed)
     models, _ = melody_baselines(data)
     reference = [c.melody for c in data.chorales["test"]]
-    count = args.samples
-    sets = {}
-    for t in TEMPERATURES:
-        texts = pipeline.predict([""] * count, temperature=t, seed=0)
-        sets[f"model, T={t}"] = [parse_notes(text) for text in texts]
-    bigram = models["bigram"]
-    sets["bigram"] = [
-        parse_notes(" ".join(bigram.sample(max_length=pipeline.max_length, seed=i)))
-        for i in range(count)
+    count, size = args.samples, args.group
+    # Bach against Bach: the training chorales' melodies, shuffled, drawn
+    # `size` at a time, are what a perfect sampler would score.
+    bach = [c.melody for c in data.chorales["train"]]
+    bach = [bach[i] for i in np.random.default_rng(args.seed).permutation(len(bach))]
+    melodies = {
+        "test chorales": melody_statistics(reference, reference)["statistics"],
+        "training chorales": {
+            **melody_statistics(bach, reference),
+            "spread": spread(bach, reference, size),
+        },
+    }
+    # From nothing, and continuing the first events of each test chorale.
+    events = args.opening_events
+    openings = [
+        " ".join(str(note) for note in c.melody[:events]) for c in data.chorales["test"]
     ]
-    melodies = {name: melody_statistics(s, reference) for name, s in sets.items()}
+    for where, sets in (
+        ("", melody_sets(pipeline, models["bigram"], count)),
+        (
+            f"from {events} events, ",
+            melody_sets(pipeline, models["bigram"], count, openings),
+        ),
+    ):
+        for name, melodies_of_set in sets.items():
+            melodies[where + name] = {
+                **melody_statistics(melodies_of_set, reference),
+                "spread": spread(melodies_of_set, reference, size),
+                "mean_events": round(
+                    float(np.mean([len(m) for m in melodies_of_set])), 1
+                ),
+            }
+            print(where + name, melodies[where + name]["distance"], flush=True)
     rolls = load_bach_chorales("polyphonic")
     poly = PolyphonicPipeline(seed=args.seed)
     train(poly, rolls, args.polyphonic_epochs)
     generated = {
         f"model, T={t}": [
-            poly.generate(steps=64, temperature=t, seed=i) for i in range(count)
+            poly.generate(steps=64, temperature=t, seed=i) for i in range(size)
         ]
         for t in TEMPERATURES
     }
@@ -145,12 +209,12 @@ def samples(args):
         "music_samples",
         {
             "task": "statistics of generated pieces against the test chorales "
-            f"({len(reference)} pieces); {count} samples per set",
+            f"({len(reference)} pieces); {count} melodies per set (distances "
+            f"pooled, and their mean and standard deviation over disjoint "
+            f"groups of {size}), {size} rolls per set; continuations of the "
+            f"first {events} events of each test chorale counted without them",
             "melody_model": figures,
-            "melodies": {
-                "test chorales": melody_statistics(reference, reference)["statistics"],
-                **melodies,
-            },
+            "melodies": melodies,
             "polyphonic": polyphonic_statistics(generated, rolls.test.rolls),
         },
     )
@@ -162,7 +226,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--augment-epochs", type=int, default=20)
     parser.add_argument("--polyphonic-epochs", type=int, default=40)
-    parser.add_argument("--samples", type=int, default=SAMPLES * 2)
+    parser.add_argument("--samples", type=int, default=SAMPLES * 10)
+    parser.add_argument("--group", type=int, default=SAMPLES * 2)
+    parser.add_argument("--opening-events", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     {"melody": melody, "polyphonic": polyphonic, "samples": samples}[args.part](args)
