@@ -25,7 +25,14 @@ class MusicCommand(GenerativeCommand):
     default_dataset = "bach-chorales"
     file_formats = "a folder of MusicXML or MIDI files, one piece each"
     default_epochs = 80  # melodies; 40 for the polyphonic model (`epochs`)
-    files = ("preprocessing.json", "samples", "piano_roll.png", "statistics.png")
+    # start_state.npz: where a melody model's generation starts (melody runs).
+    files = (
+        "preprocessing.json",
+        "start_state.npz",
+        "samples",
+        "piano_roll.png",
+        "statistics.png",
+    )
     unit = "events"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8")
     smoke_arguments += ("--num-steps", "8", "--batch-size", "4")
