@@ -83,11 +83,9 @@ JAX_TESTS = tests/layers tests/models tests/test_decoding.py tests/test_contract
 # tests in one process so that its module fixtures are built once. Most of a
 # test's time is single-threaded (tracing, compiling, starting processes and
 # kernels), so 2 processes pay on 2 cores; `make test TEST_WORKERS=0` runs
-# everything in one process. Files are handed out in collection order, the
-# longest first (tests/conftest.py, LONGEST_FIRST), not by their number of
-# tests (xdist's default), which left the notebooks for last.
+# everything in one process.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
 test: lint
 	$(BIN)/pytest $(PYTEST_PARALLEL)

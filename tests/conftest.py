@@ -8,34 +8,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-# The test files that take longest (minutes each: every notebook in quick
-# mode, the runs on several devices and processes, every task's contract and
-# round trips), longest first. They run first: `make test` hands whole files
-# to its two processes in collection order (`--no-loadscope-reorder`).
-# xdist's own order, files with the most tests first, handed out the
-# notebooks (13 tests, about a third of the TensorFlow pass) late: the last
-# 7% of the tests took 5 of the pass's 29 minutes.
-LONGEST_FIRST = (
-    "tests/test_notebooks.py",
-    "tests/test_distribute.py",
-    "tests/test_contract.py",
-    "tests/test_backends.py",
-    "tests/test_cli.py",
-)
-
 
 def pytest_collection_modifyitems(config, items):
-    """The longest files first (`LONGEST_FIRST`); `tensorflow_only` tests
-    (they test a TensorFlow graph on purpose) skip on the other Keras
-    backends, which `make test` runs layers and builders on."""
+    """`tensorflow_only` tests (they test a TensorFlow graph on purpose) skip
+    on the other Keras backends, which `make test` runs layers and builders on."""
     import keras
 
-    def rank(item):
-        path = item.nodeid.split("::")[0]
-        last = len(LONGEST_FIRST)
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else last
-
-    items.sort(key=rank)  # stable: the rest keep their order
     backend = keras.backend.backend()
     if backend == "tensorflow":
         return
