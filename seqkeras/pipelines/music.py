@@ -174,10 +174,7 @@ class MelodyPipeline(MusicPipeline, LanguageModelPipeline):
         if len(pieces) > self.start_pieces:
             keep = np.linspace(0, len(pieces) - 1, self.start_pieces).round()
             pieces = [pieces[int(i)] for i in keep]
-        width = max(len(piece) for piece in pieces)
-        padded = np.zeros((len(pieces), width), np.int32)  # left-padded
-        for row, piece in enumerate(pieces):
-            padded[row, width - len(piece) :] = piece
+        padded = keras.utils.pad_sequences(pieces, padding="pre", dtype="int32")
         model = self.inference_model()
         _, states = self._prime(model, step_function(model), padded)
         return [
