@@ -16,9 +16,15 @@ These are exactly the weights of `keras.layers.SimpleRNN` (`kernel`,
 layout: `NumpyRNN.to_keras` and `NumpyRNN.from_keras` copy them across, and
 the tests check that both give the same outputs and the same gradients.
 
+`NumpyLSTM` is the course's LSTM the same way: forward propagation and
+backpropagation through time for its three gates and memory cell, with the
+weights laid out per gate as `seqkeras.layers.LSTMCell` keeps them, stacked
+for `[a<t-1>, x<t>]`, and either output equation: `a = Γo * tanh(c)` (Keras,
+most texts) or the course notes' `a = Γo * c`.
+
 The library's models are Keras models; this module exists to show what
-`SimpleRNN` and `fit` do underneath, and runs only in the notebooks and
-tests.
+`SimpleRNN`, `LSTM` and `fit` do underneath, and runs only in the notebooks
+and tests.
 """
 
 import numpy as np
@@ -34,6 +40,12 @@ from seqkeras.errors import InvalidInputError
 ACTIVATIONS = ("tanh", "relu")
 OUTPUTS = ("softmax", "sigmoid", "linear")
 PARAMETERS = ("W_X", "W_A", "b_A", "W_y", "b_y")
+LSTM_GATES = ("c", "u", "f", "o")  # the candidate, then the gates, as LSTMCell
+LSTM_PARAMETERS = (
+    *(f"{kind}_{gate}" for gate in LSTM_GATES for kind in ("W", "b")),
+    "W_y",
+    "b_y",
+)
 
 
 def softmax(z):
@@ -46,59 +58,22 @@ def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow for large |z|
 
 
-class NumpyRNN:
-    """An RNN layer and its output layer, in NumPy, as the course writes them.
+class _NumpySequenceModel:
+    """What the NumPy RNN and LSTM share: the output layer `y_t = g_y(a_t ·
+    W_y + b_y)` on every step, its loss, the inputs' checks and SGD.
 
-    Args:
-        input_dim: `d`, the size of each input vector `X_t`.
-        units: the size of the hidden state `A`.
-        output_dim: the size of `y_t` (the vocabulary for a language model,
-            1 for a binary label).
-        activation: `g` for the hidden state, "tanh" or "relu".
-        output: `g_y`, "softmax" (one label among `output_dim`, integer
-            labels), "sigmoid" (independent binary labels) or "linear".
-        seed: the weights are drawn from a normal distribution scaled by
-            `1 / sqrt(fan_in)`, biases start at zero.
-        dtype: float64 by default, so that gradient checking is precise.
-
-    Example:
-
-    >>> rnn = NumpyRNN(input_dim=3, units=4, output_dim=2, seed=0)
-    >>> rnn.forward(np.ones((5, 7, 3)))["y"].shape    # (batch, time, outputs)
-    (5, 7, 2)
+    A subclass sets `PARAMETERS`, `self.params`, `input_dim`, `units`,
+    `output_dim`, `output`, and writes `forward(X, **initial_state)`, which
+    returns a cache with the states `a` `(batch, time + 1, units)`, the logits
+    `z` and outputs `y`, and `_backward(cache, dz, grads)`, which adds the
+    gradients of the recurrence to `grads` given `dLoss/dz`.
     """
 
-    def __init__(
-        self,
-        input_dim,
-        units,
-        output_dim,
-        *,
-        activation="tanh",
-        output="softmax",
-        seed=0,
-        dtype="float64",
-    ):
-        self.input_dim = positive_int("input_dim", input_dim)
-        self.units = positive_int("units", units)
-        self.output_dim = positive_int("output_dim", output_dim)
-        self.activation = one_of("activation", activation, ACTIVATIONS)
-        self.output = one_of("output", output, OUTPUTS)
-        rng = np.random.default_rng(seed)
-        d, n, k = self.input_dim, self.units, self.output_dim
-        self.params = {
-            "W_X": rng.normal(size=(d, n)) / np.sqrt(d),
-            "W_A": rng.normal(size=(n, n)) / np.sqrt(n),
-            "b_A": np.zeros(n),
-            "W_y": rng.normal(size=(n, k)) / np.sqrt(n),
-            "b_y": np.zeros(k),
-        }
-        self.params = {name: p.astype(dtype) for name, p in self.params.items()}
-
-    # === Forward propagation ===
+    PARAMETERS = ()
+    STATE = "a"  # the cache's key for the states that the outputs read
 
     def _check_inputs(self, X):
-        X = np.asarray(X, dtype=self.params["W_X"].dtype)
+        X = np.asarray(X, dtype=self.params["W_y"].dtype)
         if X.ndim != 3 or X.shape[-1] != self.input_dim or X.shape[1] == 0:
             raise InvalidInputError(
                 f"Expected inputs of shape (batch, time, {self.input_dim}) with at "
@@ -108,41 +83,15 @@ class NumpyRNN:
             raise InvalidInputError("The inputs contain NaN or infinite values.")
         return X
 
-    def _g(self, z):
-        return np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0)
-
     def _g_y(self, z):
         if self.output == "softmax":
             return softmax(z)
         return sigmoid(z) if self.output == "sigmoid" else z
 
-    def step(self, X_t, A):
-        """One step: `g(X_t · W_X + A · W_A + b_A)`, `(batch, units)`."""
-        p = self.params
-        return self._g(X_t @ p["W_X"] + A @ p["W_A"] + p["b_A"])
-
-    def forward(self, X, A0=None):
-        """Runs the RNN over every step of `X` (batch, time, d).
-
-        Args:
-            X: the inputs.
-            A0: the initial state `(batch, units)`, zeros by default.
-
-        Returns:
-            A dict (the cache backpropagation needs): `A` the states
-            `(batch, time + 1, units)` with `A[:, 0] = A0`, `z` the output
-            logits `(batch, time, outputs)`, `y` the outputs `g_y(z)`, and `X`.
-        """
-        X = self._check_inputs(X)
-        p = self.params
-        batch, time = X.shape[:2]
-        A = np.zeros((batch, time + 1, self.units), X.dtype)
-        if A0 is not None:
-            A[:, 0] = A0
-        for t in range(time):
-            A[:, t + 1] = self.step(X[:, t], A[:, t])
-        z = A[:, 1:] @ p["W_y"] + p["b_y"]  # (batch, time, outputs)
-        return {"X": X, "A": A, "z": z, "y": self._g_y(z)}
+    def _outputs(self, a):
+        """The logits `z` and outputs `y` of the states `a[:, 1:]`."""
+        z = a[:, 1:] @ self.params["W_y"] + self.params["b_y"]
+        return z, self._g_y(z)
 
     def predict(self, X, many_to_one=False):
         """The outputs `y`: every step `(batch, time, outputs)` (many-to-many)
@@ -175,7 +124,7 @@ class NumpyRNN:
             )
         return labels.astype(self.params["W_y"].dtype)
 
-    def loss_and_gradients(self, X, labels, *, many_to_one=False, mask=None, A0=None):
+    def loss_and_gradients(self, X, labels, *, many_to_one=False, mask=None, **initial):
         """The mean loss over the predicted steps, and its gradient with
         respect to every parameter, by backpropagation through time.
 
@@ -192,15 +141,16 @@ class NumpyRNN:
             many_to_one: only the last step has a label.
             mask: optional `(batch, time)` booleans; False steps have no
                 label (padding) and add nothing to the loss.
-            A0: the initial state, zeros by default.
+            **initial: the initial state, zeros by default (`A0` for the
+                RNN, `a0` and `c0` for the LSTM).
 
         Returns:
             `(loss, grads, cache)`: a float, a dict with the shape of
-            `params`, and the forward cache (its `A[:, -1]` is the state to
-            carry into the next chunk of a long sequence).
+            `params`, and the forward cache (its last step's state is the
+            one to carry into the next chunk of a long sequence).
         """
-        cache = self.forward(X, A0)
-        X, A, z, y = cache["X"], cache["A"], cache["z"], cache["y"]
+        cache = self.forward(X, **initial)
+        X, z, y = cache["X"], cache["z"], cache["y"]
         batch, time = X.shape[:2]
         weights = np.zeros((batch, time), X.dtype)  # which steps have a label
         if many_to_one:
@@ -233,22 +183,12 @@ class NumpyRNN:
         dz = (y - targets) * weights[..., None] / count  # (batch, time, outputs)
         if self.output != "softmax":
             dz /= self.output_dim
-        p = self.params
-        grads = {name: np.zeros_like(value) for name, value in p.items()}
+        grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         # Summed over batch and time at once: (units, batch * time) @ (..., outputs)
-        grads["W_y"] = A[:, 1:].reshape(-1, self.units).T @ dz.reshape(-1, dz.shape[-1])
+        states = cache[self.STATE][:, 1:].reshape(-1, self.units)
+        grads["W_y"] = states.T @ dz.reshape(-1, dz.shape[-1])
         grads["b_y"] = dz.sum((0, 1))
-        dA_next = np.zeros((batch, self.units), X.dtype)  # from step t + 1
-        for t in reversed(range(time)):
-            dA = dz[:, t] @ p["W_y"].T + dA_next  # (batch, units)
-            if self.activation == "tanh":
-                dpre = dA * (1.0 - A[:, t + 1] ** 2)
-            else:
-                dpre = dA * (A[:, t + 1] > 0)
-            grads["W_X"] += X[:, t].T @ dpre
-            grads["W_A"] += A[:, t].T @ dpre
-            grads["b_A"] += dpre.sum(0)
-            dA_next = dpre @ p["W_A"].T
+        self._backward(cache, dz, grads)
         return loss, grads, cache
 
     def loss(self, X, labels, **kwargs):
@@ -267,9 +207,113 @@ class NumpyRNN:
         scale = 1.0
         if clipnorm is not None and norm > positive_float("clipnorm", clipnorm):
             scale = clipnorm / norm
-        for name in PARAMETERS:
+        for name in self.PARAMETERS:
             self.params[name] -= learning_rate * scale * grads[name]
         return norm
+
+
+class NumpyRNN(_NumpySequenceModel):
+    """An RNN layer and its output layer, in NumPy, as the course writes them.
+
+    Args:
+        input_dim: `d`, the size of each input vector `X_t`.
+        units: the size of the hidden state `A`.
+        output_dim: the size of `y_t` (the vocabulary for a language model,
+            1 for a binary label).
+        activation: `g` for the hidden state, "tanh" or "relu".
+        output: `g_y`, "softmax" (one label among `output_dim`, integer
+            labels), "sigmoid" (independent binary labels) or "linear".
+        seed: the weights are drawn from a normal distribution scaled by
+            `1 / sqrt(fan_in)`, biases start at zero.
+        dtype: float64 by default, so that gradient checking is precise.
+
+    Example:
+
+    >>> rnn = NumpyRNN(input_dim=3, units=4, output_dim=2, seed=0)
+    >>> rnn.forward(np.ones((5, 7, 3)))["y"].shape    # (batch, time, outputs)
+    (5, 7, 2)
+    """
+
+    PARAMETERS = PARAMETERS
+    STATE = "A"
+
+    def __init__(
+        self,
+        input_dim,
+        units,
+        output_dim,
+        *,
+        activation="tanh",
+        output="softmax",
+        seed=0,
+        dtype="float64",
+    ):
+        self.input_dim = positive_int("input_dim", input_dim)
+        self.units = positive_int("units", units)
+        self.output_dim = positive_int("output_dim", output_dim)
+        self.activation = one_of("activation", activation, ACTIVATIONS)
+        self.output = one_of("output", output, OUTPUTS)
+        rng = np.random.default_rng(seed)
+        d, n, k = self.input_dim, self.units, self.output_dim
+        self.params = {
+            "W_X": rng.normal(size=(d, n)) / np.sqrt(d),
+            "W_A": rng.normal(size=(n, n)) / np.sqrt(n),
+            "b_A": np.zeros(n),
+            "W_y": rng.normal(size=(n, k)) / np.sqrt(n),
+            "b_y": np.zeros(k),
+        }
+        self.params = {name: p.astype(dtype) for name, p in self.params.items()}
+
+    # === Forward propagation ===
+
+    def _g(self, z):
+        return np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0)
+
+    def step(self, X_t, A):
+        """One step: `g(X_t · W_X + A · W_A + b_A)`, `(batch, units)`."""
+        p = self.params
+        return self._g(X_t @ p["W_X"] + A @ p["W_A"] + p["b_A"])
+
+    def forward(self, X, A0=None):
+        """Runs the RNN over every step of `X` (batch, time, d).
+
+        Args:
+            X: the inputs.
+            A0: the initial state `(batch, units)`, zeros by default.
+
+        Returns:
+            A dict (the cache backpropagation needs): `A` the states
+            `(batch, time + 1, units)` with `A[:, 0] = A0`, `z` the output
+            logits `(batch, time, outputs)`, `y` the outputs `g_y(z)`, and `X`.
+        """
+        X = self._check_inputs(X)
+        batch, time = X.shape[:2]
+        A = np.zeros((batch, time + 1, self.units), X.dtype)
+        if A0 is not None:
+            A[:, 0] = A0
+        for t in range(time):
+            A[:, t + 1] = self.step(X[:, t], A[:, t])
+        z, y = self._outputs(A)  # (batch, time, outputs) each
+        return {"X": X, "A": A, "z": z, "y": y}
+
+    # === Backpropagation through time ===
+
+    def _backward(self, cache, dz, grads):
+        """Adds the recurrence's gradients to `grads`, from the last step to
+        the first: each step's `dA` is what its output sends back plus what
+        the next step sends back through `W_A`."""
+        X, A, p = cache["X"], cache["A"], self.params
+        dA_next = np.zeros((X.shape[0], self.units), X.dtype)  # from step t + 1
+        for t in reversed(range(X.shape[1])):
+            dA = dz[:, t] @ p["W_y"].T + dA_next  # (batch, units)
+            if self.activation == "tanh":
+                dpre = dA * (1.0 - A[:, t + 1] ** 2)
+            else:
+                dpre = dA * (A[:, t + 1] > 0)
+            grads["W_X"] += X[:, t].T @ dpre
+            grads["W_A"] += A[:, t].T @ dpre
+            grads["b_A"] += dpre.sum(0)
+            dA_next = dpre @ p["W_A"].T
 
     # === Keras ===
 
@@ -319,6 +363,206 @@ class NumpyRNN:
         return rnn
 
 
+class NumpyLSTM(_NumpySequenceModel):
+    """The course's LSTM and an output layer, in NumPy.
+
+    Every gate reads the previous output stacked on the input, `s = [a<t-1>,
+    x<t>]` (`(batch, units + d)`), through its own matrix, as the course
+    writes it:
+
+        c~<t> = tanh(s · W_c + b_c)          the candidate
+        Γu    = σ(s · W_u + b_u)             the update gate
+        Γf    = σ(s · W_f + b_f)             the forget gate
+        Γo    = σ(s · W_o + b_o)             the output gate
+        c<t>  = Γu * c~<t> + Γf * c<t-1>
+        a<t>  = Γo * tanh(c<t>)              or, the course's notes, Γo * c<t>
+
+    and `y_t = g_y(a<t> · W_y + b_y)`. The weights have the layout of
+    `seqkeras.layers.LSTMCell` (`W_<gate>` of shape `(units + d, units)`, the
+    recurrent rows first), so `to_keras` and `from_cell` copy them across;
+    with `output_activation="tanh"` it is also Keras' `LSTM`.
+
+    Args:
+        input_dim: `d`, the size of each input `x<t>`.
+        units: the size of `a` and `c`.
+        output_dim: the size of `y_t`.
+        output_activation: "tanh" (`a = Γo * tanh(c)`, Keras and most
+            texts) or "linear" (`a = Γo * c`, the course's notes).
+        output: `g_y`, as for `NumpyRNN`.
+        seed: weights drawn from a normal distribution scaled by `1 /
+            sqrt(units + d)`; biases at zero but the forget gate's at 1 (as
+            Keras starts it).
+        dtype: float64 by default, for gradient checking.
+
+    Example:
+
+    >>> lstm = NumpyLSTM(input_dim=3, units=4, output_dim=2, seed=0)
+    >>> cache = lstm.forward(np.ones((5, 7, 3)))
+    >>> cache["a"].shape, cache["c"].shape, cache["y"].shape
+    ((5, 8, 4), (5, 8, 4), (5, 7, 2))
+    """
+
+    PARAMETERS = LSTM_PARAMETERS
+    OUTPUT_ACTIVATIONS = ("tanh", "linear")
+
+    def __init__(
+        self,
+        input_dim,
+        units,
+        output_dim,
+        *,
+        output_activation="tanh",
+        output="softmax",
+        seed=0,
+        dtype="float64",
+    ):
+        self.input_dim = positive_int("input_dim", input_dim)
+        self.units = positive_int("units", units)
+        self.output_dim = positive_int("output_dim", output_dim)
+        self.output_activation = one_of(
+            "output_activation", output_activation, self.OUTPUT_ACTIVATIONS
+        )
+        self.output = one_of("output", output, OUTPUTS)
+        rng = np.random.default_rng(seed)
+        d, n, k = self.input_dim, self.units, self.output_dim
+        params = {}
+        for gate in LSTM_GATES:
+            params[f"W_{gate}"] = rng.normal(size=(n + d, n)) / np.sqrt(n + d)
+            params[f"b_{gate}"] = np.ones(n) if gate == "f" else np.zeros(n)
+        params["W_y"] = rng.normal(size=(n, k)) / np.sqrt(n)
+        params["b_y"] = np.zeros(k)
+        self.params = {name: params[name].astype(dtype) for name in LSTM_PARAMETERS}
+
+    # === Forward propagation ===
+
+    def _h(self, c):
+        """What the output gate lets out of the cell: tanh(c), or c itself."""
+        return np.tanh(c) if self.output_activation == "tanh" else c
+
+    def step(self, x_t, a, c):
+        """One step: returns `(a<t>, c<t>, values)`, where `values` holds the
+        stacked input `s`, the candidate `c~` and the gates `u`, `f`, `o`
+        (backpropagation reuses them)."""
+        p = self.params
+        s = np.concatenate([a, x_t], axis=-1)  # [a<t-1>, x<t>]
+        values = {"s": s, "c~": np.tanh(s @ p["W_c"] + p["b_c"])}
+        for gate in ("u", "f", "o"):
+            values[gate] = sigmoid(s @ p[f"W_{gate}"] + p[f"b_{gate}"])
+        c_new = values["u"] * values["c~"] + values["f"] * c
+        return values["o"] * self._h(c_new), c_new, values
+
+    def forward(self, X, a0=None, c0=None):
+        """Runs the LSTM over every step of `X` (batch, time, d).
+
+        Returns:
+            A dict: `a` and `c` `(batch, time + 1, units)` with step 0 the
+            initial state (zeros unless `a0` / `c0` are given), the per-step
+            `s`, `c~`, `u`, `f`, `o` (lists over time), `z`, `y` and `X`.
+        """
+        X = self._check_inputs(X)
+        batch, time = X.shape[:2]
+        a = np.zeros((batch, time + 1, self.units), X.dtype)
+        c = np.zeros_like(a)
+        if a0 is not None:
+            a[:, 0] = a0
+        if c0 is not None:
+            c[:, 0] = c0
+        cache = {"X": X, "a": a, "c": c, "s": [], "c~": [], "u": [], "f": [], "o": []}
+        for t in range(time):
+            a[:, t + 1], c[:, t + 1], values = self.step(X[:, t], a[:, t], c[:, t])
+            for name, value in values.items():
+                cache[name].append(value)
+        cache["z"], cache["y"] = self._outputs(a)
+        return cache
+
+    # === Backpropagation through time ===
+
+    def _backward(self, cache, dz, grads):
+        """Adds the gradients of the gates' weights to `grads`.
+
+        Two quantities flow back from step t + 1: `da_next` (through every
+        gate's recurrent rows) and `dc_next` (through `c<t+1> = ... + Γf *
+        c<t>`, multiplied only by the forget gate: the path on which the
+        gradient survives many steps when Γf stays near 1).
+        """
+        X, c, p = cache["X"], cache["c"], self.params
+        n = self.units
+        da_next = np.zeros((X.shape[0], n), X.dtype)
+        dc_next = np.zeros_like(da_next)
+        for t in reversed(range(X.shape[1])):
+            s, candidate = cache["s"][t], cache["c~"][t]
+            u, f, o = cache["u"][t], cache["f"][t], cache["o"][t]
+            da = dz[:, t] @ p["W_y"].T + da_next
+            h = self._h(c[:, t + 1])
+            dh = 1.0 - h**2 if self.output_activation == "tanh" else 1.0
+            dc = dc_next + da * o * dh
+            before = {  # dLoss / d(the gate's pre-activation)
+                "o": da * h * o * (1.0 - o),
+                "c": dc * u * (1.0 - candidate**2),
+                "u": dc * candidate * u * (1.0 - u),
+                "f": dc * c[:, t] * f * (1.0 - f),
+            }
+            ds = np.zeros_like(s)
+            for gate, dpre in before.items():
+                grads[f"W_{gate}"] += s.T @ dpre
+                grads[f"b_{gate}"] += dpre.sum(0)
+                ds += dpre @ p[f"W_{gate}"].T
+            da_next = ds[:, :n]  # the a<t-1> rows of [a<t-1>, x<t>]
+            dc_next = dc * f
+
+    # === Keras ===
+
+    def to_keras(self, many_to_one=False):
+        """A Keras model with these weights: `keras.layers.RNN` over
+        `seqkeras.layers.LSTMCell` with this output equation, then `Dense`."""
+        import keras
+
+        from seqkeras.layers import LSTMCell
+
+        activation = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
+        cell = LSTMCell(self.units, output_activation=self.output_activation)
+        model = keras.Sequential(
+            [
+                keras.Input((None, self.input_dim)),
+                keras.layers.RNN(cell, return_sequences=not many_to_one, name="lstm"),
+                keras.layers.Dense(
+                    self.output_dim, activation=activation[self.output], name="output"
+                ),
+            ]
+        )
+        for gate in LSTM_GATES:
+            getattr(cell, f"W_{gate}").assign(self.params[f"W_{gate}"])
+            getattr(cell, f"b_{gate}").assign(self.params[f"b_{gate}"])
+        model.get_layer("output").set_weights([self.params["W_y"], self.params["b_y"]])
+        return model
+
+    @classmethod
+    def from_cell(cls, cell, dense, *, output="softmax", dtype="float64"):
+        """A `NumpyLSTM` with the weights of a built `seqkeras.layers.LSTMCell`
+        (or the `keras.layers.RNN` around it) and the `Dense` after it. For
+        Keras' own `LSTM`, copy its weights into an `LSTMCell` first
+        (`LSTMCell.load_keras_weights`)."""
+        from keras import ops
+
+        cell = getattr(cell, "cell", cell)
+        W_y, b_y = dense.get_weights()
+        W_c = ops.convert_to_numpy(cell.W_c)
+        lstm = cls(
+            W_c.shape[0] - W_c.shape[1],
+            W_c.shape[1],
+            W_y.shape[1],
+            output_activation=getattr(cell, "output_activation", "tanh"),
+            output=output,
+            dtype=dtype,
+        )
+        for gate in LSTM_GATES:
+            for kind in ("W", "b"):
+                value = ops.convert_to_numpy(getattr(cell, f"{kind}_{gate}"))
+                lstm.params[f"{kind}_{gate}"] = value.astype(dtype)
+        lstm.params["W_y"], lstm.params["b_y"] = W_y.astype(dtype), b_y.astype(dtype)
+        return lstm
+
+
 def global_norm(grads):
     """The norm of all gradients together, as `clipnorm` measures it."""
     return float(np.sqrt(sum((g**2).sum() for g in grads.values())))
@@ -333,7 +577,7 @@ def gradient_check(rnn, X, labels, *, epsilon=1e-5, samples=None, seed=0, **kwar
     entries; below 1e-7 means the gradients agree (in float64).
 
     Args:
-        rnn: a `NumpyRNN`.
+        rnn: a `NumpyRNN` or `NumpyLSTM`.
         X, labels, **kwargs: as for `loss_and_gradients`.
         epsilon: the step.
         samples: entries checked per parameter (all if None).
@@ -343,7 +587,7 @@ def gradient_check(rnn, X, labels, *, epsilon=1e-5, samples=None, seed=0, **kwar
     _, grads, _ = rnn.loss_and_gradients(X, labels, **kwargs)
     rng = np.random.default_rng(seed)
     errors = {}
-    for name in PARAMETERS:
+    for name in rnn.PARAMETERS:
         param = rnn.params[name]
         flat = param.reshape(-1)  # a view: edits change the parameter
         indices = np.arange(flat.size)
@@ -453,6 +697,7 @@ class CharLanguageModel:
 
 __all__ = [
     "CharLanguageModel",
+    "NumpyLSTM",
     "NumpyRNN",
     "global_norm",
     "gradient_check",

@@ -18,7 +18,8 @@ previous state stacked on the input, `[c<t-1>, x<t>]` of size
 - `LSTMCell`: the candidate and three gates read `[a<t-1>, x<t>]`; the
   memory cell `c<t> = Γu * c~<t> + Γf * c<t-1>` and the output
   `a<t> = Γo * tanh(c<t>)`. The course's notes write `Γo * c<t>`; the tanh
-  is the standard LSTM's (and Keras'), which keeps `a` in (-1, 1).
+  is the standard LSTM's (and Keras'), which keeps `a` in (-1, 1);
+  `LSTMCell(units, output_activation="linear")` is the notes' form.
 - `PeepholeLSTMCell`: the gates also see the memory cell (Gers and
   Schmidhuber 2000), through one weight per unit: Γu and Γf see `c<t-1>`,
   Γo sees the new `c<t>`.
@@ -37,7 +38,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from seqkeras._validation import last_axis, positive_int
+from seqkeras._validation import last_axis, one_of, positive_int
 from seqkeras.errors import InvalidArgumentError
 
 
@@ -271,6 +272,9 @@ class LSTMCell(_CourseCell):
         units: size of `a` and `c`.
         unit_forget_bias: start the forget gate's bias at 1 (as Keras does),
             so that the cell remembers by default early in training.
+        output_activation: "tanh" for `a<t> = Γo * tanh(c<t>)` (Keras, most
+            texts), "linear" for the course notes' `a<t> = Γo * c<t>`, whose
+            output is not bounded: it grows with the cell.
         kernel_initializer, bias_initializer: for the weights.
 
     Example:
@@ -282,10 +286,16 @@ class LSTMCell(_CourseCell):
 
     GATES = ("c", "u", "f", "o")
     NUM_STATES = 2
+    OUTPUT_ACTIVATIONS = ("tanh", "linear")
 
-    def __init__(self, units, *, unit_forget_bias=True, **kwargs):
+    def __init__(
+        self, units, *, unit_forget_bias=True, output_activation="tanh", **kwargs
+    ):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
+        self.output_activation = one_of(
+            "output_activation", output_activation, self.OUTPUT_ACTIVATIONS
+        )
 
     def _bias_initializer(self, gate):
         if gate == "f" and self.unit_forget_bias:
@@ -306,7 +316,8 @@ class LSTMCell(_CourseCell):
 
         candidate = ops.tanh(self._affine("c", a_prev, inputs))
         c = gate("u", c_prev) * candidate + gate("f", c_prev) * c_prev
-        a = gate("o", c) * ops.tanh(c)  # the output gate sees the new cell
+        let_out = ops.tanh(c) if self.output_activation == "tanh" else c
+        a = gate("o", c) * let_out  # the output gate sees the new cell
         return a, [a, c]
 
     def load_keras_weights(self, layer):
@@ -328,7 +339,11 @@ class LSTMCell(_CourseCell):
         self._assign(values)
 
     def get_config(self):
-        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+        return {
+            **super().get_config(),
+            "unit_forget_bias": self.unit_forget_bias,
+            "output_activation": self.output_activation,
+        }
 
 
 @keras.saving.register_keras_serializable(package="seqkeras")

@@ -81,13 +81,13 @@ def gru_step(x, c, reset_after):
     return [update * candidate + (1 - update) * c]
 
 
-def lstm_step(x, a, c, peephole=0.0, forget_bias=B):
+def lstm_step(x, a, c, peephole=0.0, forget_bias=B, let_out=np.tanh):
     stacked = np.concatenate([a, x], -1) @ np.full((UNITS + FEATURES, UNITS), W)
     candidate = np.tanh(stacked + B)
     update = sigmoid(stacked + B + peephole * c)
     forget = sigmoid(stacked + forget_bias + peephole * c)
     c = update * candidate + forget * c
-    a = sigmoid(stacked + B + peephole * c) * np.tanh(c)
+    a = sigmoid(stacked + B + peephole * c) * let_out(c)
     return [a, c]
 
 
@@ -111,6 +111,13 @@ def lstm_step(x, a, c, peephole=0.0, forget_bias=B):
             lambda x, a, c: lstm_step(x, a, c, forget_bias=1.0),
             2,
         ),
+        (  # the course notes' output equation, a = Γo * c
+            lambda: constant_cell(
+                LSTMCell, unit_forget_bias=False, output_activation="linear"
+            ),
+            lambda x, a, c: lstm_step(x, a, c, let_out=lambda c: c),
+            2,
+        ),
         (
             lambda: constant_cell(
                 PeepholeLSTMCell,
@@ -121,7 +128,15 @@ def lstm_step(x, a, c, peephole=0.0, forget_bias=B):
             2,
         ),
     ],
-    ids=["simplified_gru", "gru", "gru_reset_after", "lstm", "lstm_forget1", "peep"],
+    ids=[
+        "simplified_gru",
+        "gru",
+        "gru_reset_after",
+        "lstm",
+        "lstm_forget1",
+        "lstm_linear_output",
+        "peep",
+    ],
 )
 def test_cells_follow_the_equations(make_cell, step, num_states):
     x = ramp_inputs()
@@ -215,7 +230,15 @@ def test_peepholes_change_the_output():
 
 
 @pytest.mark.parametrize(
-    "cell_class", [SimplifiedGRUCell, GRUCell, LSTMCell, PeepholeLSTMCell]
+    "cell_class",
+    [
+        SimplifiedGRUCell,
+        GRUCell,
+        LSTMCell,
+        PeepholeLSTMCell,
+        lambda units: LSTMCell(units, output_activation="linear"),
+    ],
+    ids=["simplified_gru", "gru", "lstm", "peephole_lstm", "lstm_linear_output"],
 )
 def test_cells_serialise_train_and_go_bidirectional(cell_class, tmp_path):
     inputs = keras.Input((None, FEATURES))
@@ -242,6 +265,8 @@ def test_gru_reset_after_round_trips_its_second_bias(tmp_path):
 def test_bad_arguments_and_weights_are_refused():
     with pytest.raises(InvalidArgumentError, match="`units`"):
         GRUCell(0)
+    with pytest.raises(InvalidArgumentError, match="`output_activation`"):
+        LSTMCell(UNITS, output_activation="relu")
     built = keras.layers.GRU(UNITS, reset_after=True)
     built(padded_inputs())
     cell = GRUCell(UNITS)
