@@ -1,6 +1,8 @@
-"""The documentation: every relative link resolves inside the repository, and
-each notebook's title cell states the run times of notebooks/README.md."""
+"""The documentation: every relative link resolves inside the repository,
+each notebook's title cell states the run times of notebooks/README.md, and
+its table of the course's items is current."""
 
+import importlib.util
 import json
 import pathlib
 import re
@@ -9,6 +11,20 @@ import urllib.parse
 import pytest
 
 ROOT = pathlib.Path(__file__).parents[1]
+
+
+def _course_items():
+    """notebooks/course_items.py (the notebooks folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "course_items", ROOT / "notebooks" / "course_items.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+course_items = _course_items()
+github_slug = course_items.github_slug
 DOCUMENTS = [
     ROOT / name
     for name in (
@@ -67,18 +83,6 @@ def link_targets(text):
     prose = re.sub(r"(`+)(?:(?!\1)(?!\n\s*\n).)+?\1", "", prose, flags=re.DOTALL)
     targets = INLINE_LINK.findall(prose) + REFERENCE.findall(prose)
     return [t[1:-1] if t.startswith("<") else t for t in targets]
-
-
-def github_slug(heading):
-    """The anchor GitHub gives a heading: lowercase, punctuation dropped,
-    each space a hyphen.
-
-    >>> github_slug("7. Export: raw `float` windows in °F")
-    '7-export-raw-float-windows-in-f'
-    """
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link: its text
-    text = re.sub(r"<[^>]+>", "", text).strip().lower()
-    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
 
 
 def anchors(path):
@@ -261,3 +265,40 @@ def test_title_cell_states_the_table_run_times(notebook):
         f"{notebook.name}: the title cell says {match['quick']} / {match['full']}, "
         f"notebooks/README.md says {quick} / {full}"
     )
+
+
+def test_the_course_table_is_current():
+    readme = NOTEBOOKS_README.read_text(encoding="utf-8")
+    begin, end = readme.index(course_items.BEGIN), readme.index(course_items.END)
+    table = readme[begin : end + len(course_items.END)]
+    assert table == course_items.render(), (
+        "notebooks/README.md's course table is stale: run "
+        "`python notebooks/course_items.py`"
+    )
+    shown = [item for item in course_items.ITEMS if item[2] is not None]
+    assert len(shown) >= 30
+    assert {text for text, *_ in course_items.ITEMS} == set(course_items.TEXTS)
+
+
+def test_the_course_table_finds_asserting_cells_only(tmp_path, monkeypatch):
+    """A section without an asserting cell, or a heading that is gone, is an
+    error: the table cannot point at prose."""
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["## 1. Prose only\n"]},
+            {"cell_type": "code", "source": ["print(1)\n"]},
+            {"cell_type": "markdown", "source": ["## 2. Checked\n"]},
+            {"cell_type": "code", "source": ["x = 1\n"]},
+            {"cell_type": "code", "source": ["assert x == 1  # mark\n"]},
+        ]
+    }
+    (tmp_path / "n.ipynb").write_text(json.dumps(notebook))
+    monkeypatch.setattr(course_items, "HERE", tmp_path)
+    assert course_items.locate("n", "## 2.") == (5, "2. Checked")
+    assert course_items.locate("n", "## 2.", "mark") == (5, "2. Checked")
+    with pytest.raises(LookupError, match="no code cell with an assert"):
+        course_items.locate("n", "## 1.")
+    with pytest.raises(LookupError, match="asserting cell"):
+        course_items.locate("n", "## 2.", "elsewhere")
+    with pytest.raises(LookupError, match="no heading"):
+        course_items.locate("n", "## 3.")
