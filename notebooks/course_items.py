@@ -250,6 +250,42 @@ ITEMS = [
         None,
     ),
     ("001", "speech recognition", "12_speech", "## 6. A CTC recogniser", None),
+    (
+        "003",
+        "hand-made features (size, red, animal, ...) against learned embeddings",
+        "05_bidirectional_and_deep",
+        "### Features a person names",
+        None,
+    ),
+    (
+        "003",
+        "worked example: 'Write a poem' -> 'Roses are red...'",
+        "02_rnn_from_scratch",
+        "## 6. A character-level language model",
+        "poet.sample",
+    ),
+    (
+        "003",
+        "worked example: the RNN layer on 'Neat plot. Great acting.'",
+        "03_sentiment",
+        "## 4. A recurrent network reads in order",
+        "slide_encoder",
+    ),
+    (
+        "004",
+        "worked example: 'this', 'is', 'an' -> 'example', the targets of a "
+        "language model",
+        "07_language_models",
+        "## 2. From a corpus to batches",
+        "x_ex",
+    ),
+    (
+        "003",
+        "worked example: 'I stay out too late' read off a CTC path",
+        "12_speech",
+        "## 5. Many-to-many without an alignment",
+        "stay out",
+    ),
     # Not shown yet (issue 25).
     (
         "002",
@@ -259,7 +295,6 @@ ITEMS = [
         None,
     ),
     ("002", "reranking translation candidates with a language model", None, None, None),
-    ("003", "hand-made features against learned embeddings", None, None, None),
     ("001", "DNA sequence analysis", None, None, None),
     ("004", "a stock-price series, many to one", None, None, None),
     ("003", "the four RNN shapes in one figure", None, None, None),
