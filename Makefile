@@ -32,7 +32,7 @@ DEMO_SENTENCES := "John enjoys eating the shark." "The shark enjoys eating John.
 	"The acting was not bad, but the plot was dull." \
 	"The plot was dull, but the acting was not bad." "What a gripping story!"
 
-.PHONY: venv demo test lint format notebooks bench clean
+.PHONY: venv demo test lint format notebooks bench clean docs docs-check docs-venv chromium
 
 venv: $(STAMP)
 
@@ -98,5 +98,36 @@ notebooks: venv
 bench: venv
 	@for script in $(filter-out bench/common.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# The documentation site (docs/build.py): every notebook executed in quick
+# mode with its outputs (`make docs FULL=1`: full mode; `NOTEBOOKS="01 02"`:
+# only those), the READMEs, BENCHMARKS.md and the API reference, in site/.
+DOCS_STAMP := $(VENV)/.docs-stamp-$(notdir $(PYTHON))
+DOCS_FLAGS := $(if $(FULL),--full) $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
+export NO_MKDOCS_2_WARNING := 1
+
+docs-venv: $(DOCS_STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import mkdocs, material, mkdocs_jupyter, mkdocstrings, nbclassic, selenium"
+	touch $(DOCS_STAMP)
+
+docs: docs-venv
+	$(BIN)/python docs/build.py $(DOCS_FLAGS)
+
+# The site in a real browser (docs/test_site.py): Debian's chromium and its
+# driver, installed here when missing (apt-get, as root or through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "== installing Debian's chromium and chromium-driver for the site check"; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver \
+	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }; \
+	fi
+
+docs-check: docs-venv chromium
+	$(BIN)/pytest -p no:xdist docs/test_site.py
+
 clean:
-	rm -rf $(VENV) runs build *.egg-info
+	rm -rf $(VENV) runs build site *.egg-info
