@@ -281,6 +281,7 @@ def build(args):
             str(generated),
         ],
         check=True,
+        cwd=BUILD,  # mkdocs-jupyter keeps its cache in ./.cache
     )
     size = sum(p.stat().st_size for p in args.site.rglob("*") if p.is_file())
     print(
