@@ -53,7 +53,7 @@ from seqkeras.errors import DistributedError, InvalidArgumentError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
-QUICK_SIZES = {"train": 2000, "validation": 300, "test": 500}
+QUICK_SIZES = {"train": 1000, "validation": 100, "test": 200}
 
 # What `train` writes for every task (a task adds its own `files`).
 COMMON_FILES = (
