@@ -113,14 +113,17 @@ def execute(path, full, code, timeout):
     if full:
         del environment["SEQKERAS_QUICK"]
     start = time.perf_counter()
-    NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute(env=environment)
-    seconds = time.perf_counter() - start
     EXECUTED.mkdir(parents=True, exist_ok=True)
+    # The kernel process's own stderr (TensorFlow's start-up log) to a file,
+    # not to the terminal; what the cells print is in the notebook.
+    with open(EXECUTED / f"{path.stem}.{mode}.kernel.log", "w") as log:
+        NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute(env=environment, stderr=log)
+    seconds = time.perf_counter() - start
     for stale in EXECUTED.glob(f"{path.stem}.{mode}.*.ipynb"):
         stale.unlink()
     partial = target.with_suffix(".tmp")

@@ -288,6 +288,20 @@ ITEMS = [
     ),
     # Not shown yet (issue 25).
     (
+        "001",
+        "the GRU and LSTM unit diagrams; the rolled RNN against the unrolled one",
+        None,
+        None,
+        None,
+    ),
+    (
+        "004",
+        "the language model's word vectors: nearest neighbours and a map",
+        None,
+        None,
+        None,
+    ),
+    (
         "002",
         "the tutorial's language model: 8,000 words, 100 hidden units, U / V / W",
         None,
