@@ -36,7 +36,7 @@ def test_shapes_run_writes_bleu_exact_match_unseen_and_plots(shapes_run):
     for split in ("test", "test_beam", "unseen"):
         assert 0.0 <= metrics[split]["bleu4"] <= 100.0
         assert 0.0 <= metrics[split]["exact_match"] <= 1.0
-        assert metrics[split]["num_images"] == 500
+        assert metrics[split]["num_images"] == cli.QUICK_SIZES["test"]
         assert set(metrics[split]["attributes"]) >= {"colour", "shape", "relation"}
     assert metrics["test_beam"]["method"] == "beam"
     assert metrics["config"]["image_size"] == [32, 32]

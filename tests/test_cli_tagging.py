@@ -28,7 +28,7 @@ def test_ner_run_writes_f1_and_the_usual_files(ner_run):
     assert metrics["task"] == "tagging"
     assert metrics["architecture"] == "bilstm-char-crf"
     test = metrics["test"]
-    assert 0.0 <= test["f1"] <= 1.0 and test["num_sentences"] == 500
+    assert 0.0 <= test["f1"] <= 1.0 and test["num_sentences"] == cli.QUICK_SIZES["test"]
     assert set(test["per_type"]) <= {"PER", "LOC", "ORG", "MISC"}
     assert metrics["config"]["scheme"] == "iob2"
 

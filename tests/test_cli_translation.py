@@ -29,7 +29,7 @@ def test_dates_run_writes_bleu_exact_match_and_the_attention_map(dates_run):
     for split in ("test", "test_beam"):
         assert 0.0 <= metrics[split]["bleu"] <= 100.0
         assert 0.0 <= metrics[split]["exact_match"] <= 1.0
-        assert metrics[split]["num_sentences"] == 500
+        assert metrics[split]["num_sentences"] == cli.QUICK_SIZES["test"]
     assert metrics["test_beam"]["method"] == "beam"
     assert metrics["config"]["beam_width"] == 2
 
