@@ -56,7 +56,8 @@ API_MODULES = [
     ("gradients", "Gradients"),
     ("embeddings", "Embeddings"),
     ("plots", "Plots"),
-    ("numpy_rnn", "The RNN and LSTM in NumPy"),
+    ("numpy_rnn", "The RNN in NumPy"),
+    ("numpy_lstm", "The LSTM in NumPy"),
     ("numpy_ctc", "CTC in NumPy"),
     ("distribute", "Distributed training"),
     ("errors", "Errors"),
@@ -267,7 +268,9 @@ def build(args):
     import yaml
 
     config = yaml.safe_load(CONFIG.read_text())
-    config["plugins"][2]["mkdocstrings"]["handlers"]["python"]["paths"] = [str(ROOT)]
+    for plugin in config["plugins"]:  # mkdocstrings reads the package from here
+        if isinstance(plugin, dict) and "mkdocstrings" in plugin:
+            plugin["mkdocstrings"]["handlers"]["python"]["paths"] = [str(ROOT)]
     config.update(docs_dir=str(SOURCE), site_dir=str(args.site.resolve()), nav=nav)
     generated = BUILD / "mkdocs.yml"
     generated.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))

@@ -23,6 +23,8 @@ The public API:
   each time step (vanishing gradients, measured);
 - `seqkeras.numpy_rnn`: the course's RNN in NumPy (forward propagation,
   backpropagation through time, gradient checking, a character model);
+- `seqkeras.numpy_lstm`: the course's LSTM in NumPy, either output
+  equation, with its backpropagation through time;
 - `seqkeras.numpy_ctc`: CTC in NumPy (reading paths, every path of a
   label, the forward algorithm);
 - `seqkeras.embeddings`: inside learned word vectors (nearest neighbours,
@@ -56,6 +58,7 @@ _EXPORTS = {
     "callbacks": "seqkeras.callbacks",
     "gradients": "seqkeras.gradients",
     "numpy_rnn": "seqkeras.numpy_rnn",
+    "numpy_lstm": "seqkeras.numpy_lstm",
     "numpy_ctc": "seqkeras.numpy_ctc",
     "embeddings": "seqkeras.embeddings",
     "SeqkerasError": "seqkeras.errors",

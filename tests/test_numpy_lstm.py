@@ -9,7 +9,9 @@ import tensorflow as tf
 
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.layers import LSTMCell
-from seqkeras.numpy_rnn import LSTM_PARAMETERS, NumpyLSTM, gradient_check, sigmoid
+from seqkeras.numpy_lstm import PARAMETERS as LSTM_PARAMETERS
+from seqkeras.numpy_lstm import NumpyLSTM
+from seqkeras.numpy_rnn import gradient_check, sigmoid
 
 D, UNITS, OUT, BATCH, TIME = 3, 4, 5, 2, 6
 FORMS = ["tanh", "linear"]
