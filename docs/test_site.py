@@ -205,3 +205,15 @@ def test_the_search_finds_a_notebook(server, browser):
 def test_chromium_is_debians():
     """The browser the project installs, not one downloaded at test time."""
     assert shutil.which("chromium") == CHROMIUM
+
+
+def test_an_unknown_notebook_is_refused_with_the_names_there_are(capsys):
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import build
+    finally:
+        sys.path.pop(0)
+    with pytest.raises(SystemExit, match="no notebook starts with 99_nothing") as error:
+        build.notebooks(["01", "99_nothing"])
+    assert "02_rnn_from_scratch" in str(error.value)  # the ones there are
+    assert [p.stem for p in build.notebooks(["02"])] == ["02_rnn_from_scratch"]
