@@ -163,6 +163,184 @@ def test_rnn_diagram_of_a_stacked_many_to_many_model():
         plots.plot_rnn_diagram(model, time_steps=0)
 
 
+def _rolled(ax):
+    """The labels of the rolled form (drawn with gid "rolled")."""
+    return [t.get_text() for t in ax.texts if t.get_gid() == "rolled" and t.get_text()]
+
+
+def test_rnn_diagram_rolled_beside_unrolled():
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((None, 5)),
+            keras.layers.SimpleRNN(3, return_sequences=True, name="rnn"),
+            keras.layers.Dense(2, name="out"),
+        ]
+    )
+    ax = plots.plot_rnn_diagram(model, time_steps=3, rolled=True).axes[0]
+    rolled = _rolled(ax)
+    # One box per row for step t, the loop's a<t-1>, the output, and "=".
+    assert rolled == ["x<t>", "a[1]<t>", "a[1]<t-1>", "ŷ<t>", "="]
+    labels, _ = _boxes(ax)
+    unrolled = [label for label in labels if label not in rolled]
+    assert unrolled == [f"{row}<{t}>" for row in ("x", "a[1]", "ŷ") for t in (1, 2, 3)]
+    # The loop leaves the a box on its right and comes back into it; every
+    # unrolled column lies to the right of the "=".
+    y_of = {t.get_text(): t.get_position() for t in ax.texts if t.get_text()}
+    (box_x, box_y) = y_of["a[1]<t>"]
+    loop = [
+        (a, b)
+        for a, b in (
+            (t.xyann, t.xy)
+            for t in ax.texts
+            if t.get_gid() == "rolled" and not t.get_text()
+        )
+        if a[1] == b[1] == box_y + 0.1
+    ]
+    assert len(loop) == 1 and loop[0][1][0] < loop[0][0][0]  # back, right to left
+    assert box_x < loop[0][1][0] + 1e-9 < box_x + 0.5
+    assert all(y_of[f"x<{t}>"][0] > y_of["="][0] for t in (1, 2, 3))
+    # A backward row's loop brings the state of step t+1.
+    from seqkeras.models import build_sentiment_classifier
+
+    bidirectional = build_sentiment_classifier(40, units=4, bidirectional=True)
+    ax = plots.plot_rnn_diagram(bidirectional, time_steps=2, rolled=True).axes[0]
+    rolled = _rolled(ax)
+    assert rolled[:5] == ["x<t>", "a→[1]<t>", "a→[1]<t-1>", "a←[1]<t>", "a←[1]<t+1>"]
+    assert rolled[-2:] == ["ŷ", "="]
+    # Without rolled=True nothing of it is drawn.
+    ax = plots.plot_rnn_diagram(bidirectional, time_steps=2).axes[0]
+    assert not _rolled(ax) and not [t for t in ax.texts if t.get_gid() == "rolled"]
+
+
+def test_rnn_shapes_draw_four_panels_with_their_boxes():
+    fig = plots.plot_rnn_shapes(time_steps=3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "one to many",
+        "many to one",
+        "many to many, Tx = Ty",
+        "many to many, Tx ≠ Ty",
+    ]
+    boxes = {}
+    for ax in fig.axes:
+        texts = [t.get_text() for t in ax.texts if t.get_gid() is None and t.get_text()]
+        boxes[ax.get_title()] = texts
+        assert len(ax.patches) == len(texts)  # one box per label
+        (task,) = [t.get_text() for t in ax.texts if t.get_gid() == "task"]
+        assert "→" in task or "sequence" in task
+    states = [f"a<{t}>" for t in (1, 2, 3)]
+    assert boxes["one to many"] == [*states, "x", "ŷ<1>", "ŷ<2>", "ŷ<3>"]
+    assert boxes["many to one"] == [*states, "x<1>", "x<2>", "x<3>", "ŷ"]
+    assert boxes["many to many, Tx = Ty"] == [
+        *states,
+        "x<1>",
+        "x<2>",
+        "x<3>",
+        "ŷ<1>",
+        "ŷ<2>",
+        "ŷ<3>",
+    ]
+    assert boxes["many to many, Tx ≠ Ty"] == [
+        *states,
+        "a<4>",
+        "a<5>",
+        "x<1>",
+        "x<2>",
+        "x<3>",
+        "ŷ<1>",
+        "ŷ<2>",
+    ]
+    # The outputs fed back as the next input are dashed: 2 when generating
+    # 3 outputs, 1 for the decoder's 2, none where the inputs are given.
+    dashed = [
+        sum(t.arrow_patch.get_linestyle() != "-" for t in ax.texts if not t.get_text())
+        for ax in fig.axes
+    ]
+    assert dashed == [2, 0, 0, 1]
+    with pytest.raises(ValueError, match="time_steps between 2 and 6"):
+        plots.plot_rnn_shapes(time_steps=1)
+
+
+def _unit_labels(fig):
+    """A unit diagram's labels (not its equations), and its equations."""
+    ax = fig.axes[0]
+    labels = {t.get_text() for t in ax.texts if t.get_gid() != "equations"}
+    (equations,) = [t.get_text() for t in ax.texts if t.get_gid() == "equations"]
+    return ax, labels, equations.splitlines()
+
+
+def test_cell_diagram_of_the_gru_and_the_simplified_gru():
+    import keras
+
+    from seqkeras.layers import GRUCell, SimplifiedGRUCell
+
+    ax, labels, equations = _unit_labels(
+        plots.plot_cell_diagram(keras.layers.GRU(8, name="gru"))
+    )
+    assert ax.get_title() == "gru: GRU, 8 units"
+    assert {"Γu", "Γr", "c̃<t>", "c<t-1>", "c<t> = a<t>", "x<t>", "1-"} <= labels
+    assert not {"Γf", "Γo", "a<t-1>"} & labels  # an LSTM's, not a GRU's
+    assert [t.get_text() for t in ax.texts].count("σ") == 2
+    # Keras' GRU applies Γr after the recurrent product; the course's before.
+    assert "c̃<t> = tanh(Wcx x<t> + bc + Γr ⊙ (Wcc c<t-1> + bcr))" in equations
+    _, _, course = _unit_labels(plots.plot_cell_diagram(GRUCell(4, name="g")))
+    assert "c̃<t> = tanh(Wc [Γr ⊙ c<t-1>, x<t>] + bc)" in course
+    assert course[-2:] == ["c<t> = Γu ⊙ c̃<t> + (1 - Γu) ⊙ c<t-1>", "a<t> = c<t>"]
+
+    simplified = keras.layers.RNN(SimplifiedGRUCell(4), name="simple")
+    ax, labels, equations = _unit_labels(plots.plot_cell_diagram(simplified))
+    assert ax.get_title() == "simple: simplified GRU, 4 units"
+    assert "Γu" in labels and "Γr" not in labels
+    assert [t.get_text() for t in ax.texts].count("σ") == 1
+    assert not any("Γr" in line for line in equations)
+
+
+def test_cell_diagram_of_the_lstm_with_and_without_peepholes():
+    import keras
+
+    from seqkeras.layers import LSTMCell, PeepholeLSTMCell
+
+    def peepholes(ax):
+        return [t for t in ax.texts if t.get_gid() == "peephole"]
+
+    ax, labels, equations = _unit_labels(
+        plots.plot_cell_diagram(keras.layers.Bidirectional(keras.layers.LSTM(6)))
+    )
+    assert {"Γu", "Γf", "Γo", "c̃<t>", "c<t-1>", "a<t-1>", "c<t>", "a<t>"} <= labels
+    assert "Γr" not in labels and "1-" not in labels
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("σ") == 3 and texts.count("tanh") == 2  # c̃ and tanh(c<t>)
+    assert not peepholes(ax)
+    assert equations[-2:] == [
+        "c<t> = Γu ⊙ c̃<t> + Γf ⊙ c<t-1>",
+        "a<t> = Γo ⊙ tanh(c<t>)",
+    ]
+
+    peephole = keras.layers.RNN(PeepholeLSTMCell(4), name="peep")
+    ax, labels, equations = _unit_labels(plots.plot_cell_diagram(peephole))
+    assert ax.get_title() == "peep: LSTM with peepholes, 4 units"
+    assert len(peepholes(ax)) == 3  # Γf and Γu see c<t-1>, Γo sees c<t>
+    assert all(t.arrow_patch.get_linestyle() != "-" for t in peepholes(ax))
+    assert "Γo = σ(Wo [a<t-1>, x<t>] + po ⊙ c<t> + bo)" in equations
+
+    # The course notes' output, a<t> = Γo ⊙ c<t>: no tanh box on the way out.
+    linear = LSTMCell(4, output_activation="linear", name="notes")
+    ax, _, equations = _unit_labels(plots.plot_cell_diagram(linear, title="notes"))
+    assert [t.get_text() for t in ax.texts].count("tanh") == 1
+    assert equations[-1] == "a<t> = Γo ⊙ c<t>" and ax.get_title() == "notes"
+
+
+def test_cell_diagram_refuses_a_unit_without_gates():
+    import keras
+
+    with pytest.raises(ValueError, match="draws GRU and LSTM units.*got SimpleRNN"):
+        plots.plot_cell_diagram(keras.layers.SimpleRNN(4))
+    with pytest.raises(ValueError, match=r"plot_rnn_diagram\(model, rolled=True\)"):
+        plots.plot_cell_diagram(keras.layers.Dense(4))
+
+
 def test_embedding_plot_labels_every_word_and_colours_groups():
     points = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
     fig = plots.plot_embeddings(

@@ -1,7 +1,8 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
-CRF transitions, attention maps, captioned images, word maps, unrolled
-RNN diagrams, parse trees coloured by sentiment, speech (waveforms,
-features, CTC outputs and paths) and music (piano rolls, note statistics).
+CRF transitions, attention maps, captioned images, word maps, RNN diagrams
+(rolled and unrolled, the four shapes of RNN, inside a GRU or LSTM unit),
+parse trees coloured by sentiment, speech (waveforms, features, CTC outputs
+and paths) and music (piano rolls, note statistics).
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -13,7 +14,8 @@ from seqkeras.plots.audio import (
     plot_features,
     plot_waveform,
 )
-from seqkeras.plots.diagrams import plot_rnn_diagram
+from seqkeras.plots.cells import plot_cell_diagram
+from seqkeras.plots.diagrams import plot_rnn_diagram, plot_rnn_shapes
 from seqkeras.plots.music import plot_music_statistics, plot_piano_roll
 from seqkeras.plots.sequences import (
     plot_attention,
@@ -34,6 +36,7 @@ __all__ = [
     "plot_attention",
     "plot_caption_attention",
     "plot_caption_grid",
+    "plot_cell_diagram",
     "plot_confusion_matrix",
     "plot_ctc_outputs",
     "plot_ctc_paths",
@@ -46,6 +49,7 @@ __all__ = [
     "plot_history",
     "plot_model_comparison",
     "plot_rnn_diagram",
+    "plot_rnn_shapes",
     "plot_transitions",
     "plot_tree",
     "plot_waveform",
