@@ -30,6 +30,7 @@ from seqkeras.datasets.captioning import (
     read_flickr8k_captions,
 )
 from seqkeras.datasets.dates import load_dates
+from seqkeras.datasets.dna import MotifSequences, load_dna_motif, motif_sequences
 from seqkeras.datasets.language import (
     LanguageModelData,
     TextStream,
@@ -222,6 +223,13 @@ _CATALOGUE = {
             "agreement across many words, generated (embedded, no download)",
         ),
         DatasetInfo(
+            "dna-motif",
+            ("sentiment",),
+            load_dna_motif,
+            description="generated DNA: does the sequence hold the motif TATAAT "
+            "(one mismatch allowed)? (embedded, no download)",
+        ),
+        DatasetInfo(
             "sst2",
             ("sentiment",),
             functools.partial(load_sst, binary=True),
@@ -274,6 +282,13 @@ _CATALOGUE = {
             load_toy_ner,
             description="generated sentences with people and places, IOB2, for "
             "quick runs (embedded, no download)",
+        ),
+        DatasetInfo(
+            "dna-motif-bases",
+            ("tagging",),
+            functools.partial(load_dna_motif, labels="bases"),
+            description="generated DNA, IOB2 tags on every base of the planted "
+            "motif TATAAT (embedded, no download)",
         ),
         DatasetInfo(
             "spa-eng",
@@ -435,6 +450,8 @@ __all__ = [
     "LabelledTexts",
     "LanguageModelData",
     "MelodyData",
+    "MotifSequences",
+    "motif_sequences",
     "PianoRolls",
     "PolyphonicData",
     "load",
@@ -444,6 +461,7 @@ __all__ = [
     "load_conll2003",
     "load_csv_series",
     "load_dates",
+    "load_dna_motif",
     "load_flickr8k",
     "load_labelled_texts",
     "load_ptb",
