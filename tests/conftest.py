@@ -1,11 +1,11 @@
-"""Shared fixtures: quiet TensorFlow, doctest names, mirror detection."""
+"""Shared fixtures: quiet TensorFlow, mirror detection (the doctests' names
+are in the root conftest.py)."""
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
@@ -21,14 +21,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tensorflow_only" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture(autouse=True)
-def _doctest_names(doctest_namespace):
-    import keras
-    import tensorflow as tf
-
-    doctest_namespace.update(np=np, tf=tf, keras=keras)
 
 
 @pytest.fixture(scope="session")
