@@ -234,6 +234,72 @@ def test_beam_wider_than_the_vocabulary_stops_early():
     np.testing.assert_allclose(decoded.scores, [0.0], atol=1e-6)
 
 
+def every_sequence_ranked(table, start, max_length, length_penalty):
+    """Every possible sequence as `(rank, tokens, score)`, best first."""
+    log_table = np.log(table.astype("float64"))
+    ranked = []
+    for length in range(1, max_length + 1):
+        for tokens in itertools.product(range(len(table)), repeat=length):
+            ended = END in tokens
+            if ended and tokens.index(END) != length - 1:
+                continue
+            if not ended and length < max_length:
+                continue
+            previous = (start, *tokens[:-1])
+            score = sum(log_table[p, t] for p, t in zip(previous, tokens, strict=True))
+            ranked.append((score / length**length_penalty, tokens, score))
+    return sorted(ranked, key=lambda entry: -entry[0])
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_a_wide_beam_returns_every_sequence_in_order(length_penalty):
+    # 4 tokens and 3 steps: 40 possible sequences, all kept by 64 beams; the
+    # 24 hypotheses left over come last, at -inf.
+    table = random_table(4, seed=11)
+    ranked = every_sequence_ranked(table, START, 3, length_penalty)
+    assert len(ranked) == 40
+    beam = numpy(
+        run(
+            beam_search,
+            table,
+            [START],
+            end_id=END,
+            max_length=3,
+            beam_width=64,
+            length_penalty=length_penalty,
+            return_all=True,
+        )
+    )
+    assert beam.tokens.shape == (1, 64, 3)
+    assert beam.lengths.shape == beam.scores.shape == (1, 64)
+    # The same sequences with the same scores, in the order of their ranks
+    # (some sequences tie: the same transitions in another order).
+    scores = {tokens: score for _, tokens, score in ranked}
+    found = {}
+    for k in range(40):
+        tokens = tuple(beam.tokens[0, k, : beam.lengths[0, k]])
+        assert not beam.tokens[0, k, len(tokens) :].any()
+        found[tokens] = beam.scores[0, k]
+    assert set(found) == set(scores)
+    for tokens, score in found.items():
+        np.testing.assert_allclose(score, scores[tokens], rtol=1e-5)
+    ranks = beam.scores[0, :40] / beam.lengths[0, :40] ** length_penalty
+    np.testing.assert_allclose(ranks, [rank for rank, *_ in ranked], rtol=1e-5)
+    assert np.all(beam.scores[0, 40:] == -np.inf)
+
+
+def test_the_whole_beam_starts_with_the_best_and_fills_with_minus_inf():
+    # 5 beams, 3 tokens, one possible sequence.
+    table = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], "float32")
+    kwargs = dict(end_id=END, max_length=20, beam_width=5)
+    best = numpy(run(beam_search, table, [START, START], **kwargs))
+    every = numpy(run(beam_search, table, [START, START], return_all=True, **kwargs))
+    np.testing.assert_array_equal(every.tokens[:, 0], best.tokens)
+    np.testing.assert_array_equal(every.lengths[:, 0], best.lengths)
+    np.testing.assert_allclose(every.scores[:, 0], best.scores, atol=1e-6)
+    assert np.all(every.scores[:, 1:] == -np.inf)
+
+
 def test_sampling_at_low_temperature_or_top_1_is_greedy():
     table = random_table(10, seed=5)
     starts = [1, 3, 5, 7]
@@ -404,6 +470,85 @@ def test_beam_search_scores_are_at_least_greedy():
     assert ended.sum() >= 3
     assert np.all(beam.scores[ended] >= greedy.scores[ended] - 1e-5)
     assert np.any(beam.scores[ended] > greedy.scores[ended] + 0.1)
+
+
+def ranking(decoded, length_penalty):
+    return decoded.scores / decoded.lengths.astype("float32") ** length_penalty
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_the_whole_beam_is_sorted_and_its_first_is_the_best(length_penalty):
+    step_fn = tiny_attention_decoder(seed=1)
+    start_tokens, state = attention_inputs(6, seed=2)
+    kwargs = dict(end_id=END, max_length=6, beam_width=4)
+    kwargs.update(length_penalty=length_penalty)
+    best = numpy(beam_search(step_fn, start_tokens, state, **kwargs))
+    every = numpy(beam_search(step_fn, start_tokens, state, return_all=True, **kwargs))
+    steps = best.tokens.shape[1]
+    assert every.tokens.shape == (6, 4, steps)
+    assert every.lengths.shape == every.scores.shape == (6, 4)
+    assert every.extras.shape == (6, 4, steps, SOURCE_LENGTH)
+    # The first hypothesis is the one beam_search returns on its own.
+    for got, expected in zip(every, best, strict=True):
+        np.testing.assert_array_equal(got[:, 0], expected)
+    # Best first by the ranking score; k distinct hypotheses per example.
+    ranks = ranking(every, length_penalty)
+    assert np.all(np.diff(ranks, axis=1) <= 1e-6)
+    assert np.all(np.isfinite(every.scores))
+    for row in range(6):
+        distinct = {
+            tuple(every.tokens[row, k, : every.lengths[row, k]]) for k in range(4)
+        }
+        assert len(distinct) == 4
+    # Every hypothesis's score and attention are those of its own tokens.
+    flat = Decoded(
+        tokens=every.tokens.reshape(24, steps),
+        lengths=every.lengths.reshape(24),
+        scores=every.scores.reshape(24),
+        extras=None,
+    )
+    state_per_row = keras.tree.map_structure(lambda x: np.repeat(x, 4, 0), state)
+    scores, extras = replay(step_fn, np.repeat(start_tokens, 4), state_per_row, flat)
+    np.testing.assert_allclose(flat.scores, scores, rtol=1e-4, atol=1e-4)
+    for row, length in enumerate(flat.lengths):
+        hypothesis = every.extras.reshape(24, steps, SOURCE_LENGTH)[row]
+        np.testing.assert_allclose(hypothesis[:length], extras[row], atol=1e-5)
+        assert not hypothesis[length:].any()
+
+
+def test_the_whole_beam_compiles():
+    """In a `tf.function` with an unknown batch, or under `jax.jit` (the
+    buffers keep their `max_length` columns there), the whole beam is the
+    eager one."""
+    table = random_table(9, seed=7)
+    step_fn = table_step(table)
+    starts = np.array([1, 3, 4], "int32")
+
+    def generate(start_tokens):
+        return beam_search(
+            step_fn,
+            start_tokens,
+            start_tokens,
+            end_id=END,
+            max_length=7,
+            beam_width=3,
+            return_all=True,
+        )
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        compiled = numpy(jax.jit(generate)(starts))
+    else:
+        spec = [tf.TensorSpec([None], tf.int32)]
+        compiled = numpy(tf.function(generate, input_signature=spec)(starts))
+    eager = numpy(generate(starts))
+    steps = eager.tokens.shape[2]
+    assert eager.tokens.shape[:2] == compiled.tokens.shape[:2] == (3, 3)
+    np.testing.assert_array_equal(compiled.tokens[:, :, :steps], eager.tokens)
+    assert not compiled.tokens[:, :, steps:].any()
+    np.testing.assert_array_equal(compiled.lengths, eager.lengths)
+    np.testing.assert_allclose(compiled.scores, eager.scores, atol=1e-5)
 
 
 # === Graphs and exports ===

@@ -26,6 +26,9 @@ Every search returns a `Decoded` tuple:
   `log_softmax` of the model's own logits) of the generated tokens.
 - `extras`: None, or `(batch, steps, ...)`; rows after END are zero.
 
+Beam search with `return_all=True` returns its whole final beam instead:
+every field gains a beam axis after the batch, hypotheses best first.
+
 The loops are written with `keras.ops` (`ops.while_loop`), so that they run
 on every Keras backend: inside a `tf.function` and an exported SavedModel
 on TensorFlow, under `jax.jit` on JAX. Generation stops when every sequence
@@ -168,7 +171,8 @@ def decode(
         end_id: int, the token that ends a sequence.
         max_length: int, the most tokens to generate.
         **options: passed to the search: `temperature`, `top_k` and `seed`
-            for `"sample"`, `beam_width` and `length_penalty` for `"beam"`.
+            for `"sample"`, `beam_width`, `length_penalty` and `return_all`
+            for `"beam"`.
 
     Returns:
         A `Decoded` tuple, as `greedy_search` returns.

@@ -17,7 +17,6 @@ from seqkeras.decoding.steps import (
     _int_argument,
     _max_length,
     _non_negative_number,
-    _pick,
     _start_tokens,
     _top_k,
     _write_column,
@@ -92,6 +91,7 @@ def beam_search(
     max_length,
     beam_width=4,
     length_penalty=1.0,
+    return_all=False,
 ):
     """Generates sequences by keeping the `beam_width` best hypotheses.
 
@@ -107,7 +107,9 @@ def beam_search(
     `length_penalty=0` ranks by raw sums, which favours short sequences). A
     finished hypothesis stays in the beam with a frozen score and competes
     with the unfinished ones. The best hypothesis of each example is
-    returned. With `beam_width=1` this is `greedy_search`.
+    returned, or with `return_all=True` the whole final beam, best first
+    (an n-best list, for example to rerank with another model). With
+    `beam_width=1` this is `greedy_search`.
 
     The loop stops after `max_length` steps, or once no unfinished
     hypothesis of any example can still beat that example's best finished
@@ -133,11 +135,21 @@ def beam_search(
         beam_width: positive int, the hypotheses kept per example.
         length_penalty: float >= 0, the exponent of the length in the
             ranking score.
+        return_all: return every hypothesis of the final beam rather than
+            the best one.
 
     Returns:
         A `Decoded` tuple for the best hypothesis of each example, shaped
         as `greedy_search` returns it; `scores` are its un-normalised sums
-        of log-probabilities.
+        of log-probabilities. With `return_all=True` every field has a
+        beam axis after the batch (`tokens` `(batch, beam_width, steps)`,
+        `lengths` and `scores` `(batch, beam_width)`, `extras` `(batch,
+        beam_width, steps, ...)`), the hypotheses of each example sorted
+        by their ranking score, highest first: the first is the one
+        `return_all=False` returns. When fewer than `beam_width` sequences
+        are possible (a vocabulary smaller than the beam, forbidden
+        tokens), the last hypotheses score -inf and their tokens mean
+        nothing.
 
     Example:
 
@@ -158,8 +170,17 @@ def beam_search(
     ...                       beam_width=2)
     >>> np.asarray(decoded.tokens), np.exp(np.asarray(decoded.scores)).round(2)
     (array([[4, 2]], dtype=int32), array([0.4], dtype=float32))
+
+    The whole beam, best first (with `length_penalty=0`, by probability):
+
+    >>> both = beam_search(step_fn, [1], (), end_id=2, max_length=5,
+    ...                    beam_width=2, length_penalty=0.0, return_all=True)
+    >>> np.asarray(both.tokens), np.exp(np.asarray(both.scores)).round(2)
+    (array([[[4, 2],
+            [3, 2]]], dtype=int32), array([[0.4 , 0.24]], dtype=float32))
     """
     beam = positive_int("beam_width", beam_width)
+    return_all = bool(return_all)
     length_penalty = _non_negative_number("length_penalty", length_penalty)
     end_id = _int_argument("end_id", end_id, non_negative_int)
     max_length = _max_length(max_length)
@@ -231,17 +252,32 @@ def beam_search(
             recorded,
         ),
     )
-    ranking = _normalise(scores, lengths, length_penalty)
-    chosen = ops.cast(ops.argmax(ranking, axis=-1), "int32")  # (batch,)
-    chosen_rows = first_row + chosen  # (batch,)
+    ranking = _normalise(scores, lengths, length_penalty)  # (batch, beam)
+    if return_all:
+        _, order = _top_k(ranking, beam)  # (batch, beam), best first
+    else:
+        order = ops.cast(ops.argmax(ranking, axis=-1), "int32")[:, None]  # (batch, 1)
+    # The chosen rows of the flat (batch * beam) layout, in that order.
+    rows = ops.reshape(first_row[:, None] + order, (-1,))  # (batch * kept,)
+
+    def regroup(x):
+        """`(batch * kept, ...)` -> `(batch, beam, ...)`, or `(batch, ...)`."""
+        if not return_all:
+            return x
+        return ops.reshape(x, (batch, beam) + tuple(ops.shape(x)[1:]))
+
     extras = None
     if recorded:
-        extras = ops.take(recorded[0], chosen_rows, axis=0)  # (batch, steps, ...)
-        extras = _first_columns(extras, steps)
-    tokens = _first_columns(ops.take(history, chosen_rows, axis=0), steps)
+        extras = ops.take(recorded[0], rows, axis=0)  # (batch * kept, steps, ...)
+        extras = regroup(_first_columns(extras, steps))
+    tokens = regroup(_first_columns(ops.take(history, rows, axis=0), steps))
+    lengths = ops.take_along_axis(lengths, order, axis=1)  # (batch, kept)
+    scores = ops.take_along_axis(scores, order, axis=1)
+    if not return_all:
+        lengths, scores = lengths[:, 0], scores[:, 0]
     return Decoded(
-        tokens=tokens,  # (batch, steps)
-        lengths=_pick(lengths, chosen),
-        scores=_pick(scores, chosen),
+        tokens=tokens,  # (batch, steps) or (batch, beam, steps)
+        lengths=lengths,
+        scores=scores,
         extras=extras,
     )

@@ -15,6 +15,8 @@ holds what they share:
 - `predict_details`, which adds the generated tokens, the score of each
   text and, where the model has them, the words of the input and the
   attention weights;
+- `candidates`, the n-best list of beam search: every hypothesis of the
+  final beam with its log-probability, to rerank with another model;
 - `decoding_function`, the compiled function behind both and behind the
   export, made once per method and options and cached with the pipeline's
   other compiled functions; padding, `[START]` and `[UNK]` are never
@@ -28,7 +30,10 @@ temperature of 0 (or below) gives the greedy text, which is how an exported
 A task fills in the hooks marked "Task hooks".
 """
 
+import collections
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from seqkeras import decoding
@@ -42,7 +47,7 @@ from seqkeras.errors import InvalidArgumentError
 from seqkeras.pipelines import stages
 from seqkeras.pipelines.base import Pipeline
 from seqkeras.text.encoder import JOINER
-from seqkeras.text.vocabulary import Vocabulary
+from seqkeras.text.vocabulary import END, Vocabulary
 
 METHODS = ("greedy", "sample", "beam")
 # The decoding options of `predict`, `predict_details` and `evaluate`.
@@ -54,6 +59,11 @@ OPTIONS = {
     "sample": ("temperature", "top_k", "seed"),
     "beam": ("beam_width", "length_penalty"),
 }
+
+Candidate = collections.namedtuple("Candidate", ["text", "score", "tokens"])
+Candidate.__doc__ = """One hypothesis of beam search's n-best list: the `text`,
+its `score` (the log-probability of its tokens) and its `tokens` (`[END]`
+included when it was generated)."""
 
 
 class GenerativePipeline(Pipeline):
@@ -215,6 +225,64 @@ class GenerativePipeline(Pipeline):
                 )
         return details[0] if single else details
 
+    def candidates(
+        self,
+        inputs,
+        *,
+        beam_width=None,
+        length_penalty=None,
+        max_length=None,
+        batch_size=None,
+    ):
+        """The n-best list of beam search: the hypotheses of its final beam.
+
+        Beam search keeps `beam_width` hypotheses to the end and `predict`
+        returns the best; here they all come back, best first by the
+        search's own ranking (`score / len(tokens) ** length_penalty`), so
+        that another model can rerank them. The first is the text
+        `predict(..., method="beam")` returns. Hypotheses that cannot be
+        completed (fewer sequences than beams) are left out, and so are
+        those the search left unfinished: it stops once none of them can
+        overtake the best one any more.
+
+        Args:
+            inputs: one input or a batch of them (the task's type).
+            beam_width, length_penalty, max_length: as `predict`'s.
+            batch_size: inputs decoded together (default 256).
+
+        Returns:
+            For one input a list of `Candidate(text, score, tokens)` (at
+            most `beam_width` of them), for a list of inputs a list of such
+            lists.
+        """
+        self._require_model()
+        single, batch = self._batch_of(inputs)
+        options = dict(
+            method="beam",
+            beam_width=beam_width,
+            length_penalty=length_penalty,
+            max_length=max_length,
+        )
+        method, fixed, runtime = self._decoding_options(options)
+        function = self.decoding_function(method, return_all=True, **fixed)
+        width, longest = fixed["beam_width"], int(runtime[0])
+        lists = []
+        for chunk in self._batches(batch, self._inference_batch_size(batch_size), 0):
+            outputs = function(chunk, *runtime)  # one row per hypothesis
+            texts = outputs[self.text_output].numpy()
+            tokens = outputs["tokens"].to_list()
+            scores = outputs["scores"].numpy()
+            for first in range(0, len(texts), width):
+                hypotheses = []
+                for i in range(first, first + width):
+                    words = [t.decode("utf-8").replace(JOINER, "") for t in tokens[i]]
+                    complete = words[-1:] == [END] or len(words) == longest
+                    if np.isfinite(scores[i]) and (complete or i == first):
+                        text = texts[i].decode("utf-8")
+                        hypotheses.append(Candidate(text, float(scores[i]), words))
+                lists.append(hypotheses)
+        return lists[0] if single else lists
+
     def _decode(self, batch, batch_size, verbose, options):
         """Runs the compiled function over `batch`, a slice at a time."""
         method, fixed, runtime = self._decoding_options(options)
@@ -284,7 +352,10 @@ class GenerativePipeline(Pipeline):
             variant: the kind of input, where a task takes several (a
                 captioner's pixels or encoded image bytes).
             **options: the options fixed in the graph: `top_k` for
-                "sample", `beam_width` and `length_penalty` for "beam".
+                "sample", `beam_width`, `length_penalty` and `return_all`
+                for "beam" (with `return_all=True` every hypothesis of the
+                final beam comes back, one row each: `batch * beam_width`
+                rows, those of one input adjacent and best first).
         """
         self._require_model()
         method = one_of("method", method or self.default_method, METHODS)
@@ -341,6 +412,15 @@ class GenerativePipeline(Pipeline):
                 max_length=keras.ops.shape(marker)[0],
                 **kwargs,
             )
+            if options.get("return_all"):
+                # The whole beam, one row per hypothesis: (batch * beam, ...)
+                result = result._replace(
+                    **{
+                        name: _flatten_beam(value)
+                        for name, value in result._asdict().items()
+                        if value is not None
+                    }
+                )
             return {k: v for k, v in result._asdict().items() if v is not None}
 
         def finish(about, result):
@@ -383,3 +463,8 @@ class GenerativePipeline(Pipeline):
                 method, variant, options, max_length=self._default_max_length()
             ),
         )
+
+
+def _flatten_beam(x):
+    """`(batch, beam, ...)` -> `(batch * beam, ...)`, in Keras."""
+    return keras.ops.reshape(x, (-1,) + tuple(keras.ops.shape(x)[2:]))

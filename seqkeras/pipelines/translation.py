@@ -9,6 +9,9 @@ encoder reads the source once and `seqkeras.decoding` runs the decoder one
 word at a time (greedy, sampling or beam search) inside one `tf.function`;
 the target encoder's `detokenize` turns the words back into text. The same
 function is exported, so the SavedModel translates raw strings by itself.
+`candidates` returns beam search's whole final beam (the n-best list, with
+each translation's log-probability), for reranking with another model such
+as a target-side language model (`bench/rerank.py`).
 """
 
 import keras
@@ -83,6 +86,9 @@ class TranslationPipeline(PretrainedEmbeddings, GenerativePipeline):
     'str'
     >>> len(pipeline.predict(["25 March 2011", "July 4, 1976"], method="beam"))
     2
+    >>> nbest = pipeline.candidates("25 March 2011", beam_width=3)  # best first
+    >>> nbest[0].text == pipeline.predict("25 March 2011", method="beam", beam_width=3)
+    True
     """
 
     task = "translation"

@@ -82,6 +82,31 @@ def test_attention_weights_and_tokens_line_up(trained):
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
 
 
+def test_candidates_are_the_beam_best_first(trained):
+    sources = list(reversal_pairs(30, seed=2).sources)
+    lists = trained.candidates(sources, beam_width=3)
+    beam = trained.predict_details(sources, method="beam", beam_width=3)
+    assert len(lists) == len(beam) == 30
+    for candidates, best in zip(lists, beam, strict=True):
+        # The first is the beam's own choice, with its score and tokens.
+        assert candidates[0].text == best["text"]
+        assert candidates[0].tokens == best["tokens"]
+        assert candidates[0].score == pytest.approx(best["score"], abs=1e-5)
+        assert 1 <= len(candidates) <= 3
+        assert len({tuple(c.tokens) for c in candidates}) == len(candidates)
+        ranks = [c.score / len(c.tokens) for c in candidates]  # length_penalty=1
+        assert ranks == sorted(ranks, reverse=True)
+        assert all(c.tokens[-1] == "[END]" for c in candidates)
+    assert max(len(c) for c in lists) == 3
+    translations = trained.translate(sources, method="beam", beam_width=3)
+    assert [c[0].text for c in lists] == translations
+    # One input, one list; the pipeline's beam width by default.
+    one = trained.candidates(sources[0])
+    assert one[0].text == translations[0] and len(one) <= trained.beam_width
+    text, score, tokens = one[0]
+    assert score <= 0.0 and text == one[0].text
+
+
 def test_save_load_export_and_fresh_process(trained, tmp_path):
     texts = ["one two three.", "four.", "two two one four."]
     trained.save(tmp_path / "run")
