@@ -38,7 +38,7 @@ def families():
     ner = load("toy-ner").subset(train=128, validation=40)
     dates = load("dates").subset(train=128, validation=40)
     shapes = load("shapes", num_train=64, num_validation=12, num_test=4, seed=1)
-    text = load("toy-language").subset(train=400, validation=100)
+    text = load("toy-language").subset(train=160, validation=40)
     # Series cut so that their windows fill the batches: 24 + 512 hours give
     # 512 windows of 24 hours, 7 + 1 + 255 days 256 windows of 7 days.
     hours, days = load("seattle-temps"), load("seattle-weather")
@@ -70,6 +70,7 @@ def families():
             CaptioningPipeline(
                 architecture="attention",
                 image_size=(32, 32),
+                encoder_filters=(4, 4, 8),
                 units=8,
                 embedding_dim=8,
                 dropout=0.0,
