@@ -286,7 +286,7 @@ ITEMS = [
         "## 5. Many-to-many without an alignment",
         "stay out",
     ),
-    # Not shown yet (issue 25).
+    # The diagrams, the tutorial and the sequences that are not text (issue 25).
     (
         "001",
         "the GRU and LSTM unit diagrams",
