@@ -181,23 +181,11 @@ def test_length_penalty_trades_probability_for_length():
 
 
 def brute_force_best(table, start, max_length, length_penalty):
-    """The best sequence over every possible one, by normalised score."""
-    log_table = np.log(table.astype("float64"))
-    best, best_rank = None, -np.inf
-    vocabulary_size = len(table)
-    for length in range(1, max_length + 1):
-        for tokens in itertools.product(range(vocabulary_size), repeat=length):
-            ended = END in tokens
-            if ended and tokens.index(END) != length - 1:
-                continue
-            if not ended and length < max_length:
-                continue
-            previous = (start, *tokens[:-1])
-            score = sum(log_table[p, t] for p, t in zip(previous, tokens, strict=True))
-            rank = score / length**length_penalty
-            if rank > best_rank:
-                best, best_rank = (tokens, score), rank
-    return best
+    """The best sequence over every possible one, by normalised score:
+    `(tokens, score)`."""
+    ranked = every_sequence_ranked(table, start, max_length, length_penalty)
+    _, tokens, score = ranked[0]
+    return tokens, score
 
 
 @pytest.mark.parametrize("length_penalty", [0.0, 1.0])
