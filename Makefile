@@ -87,6 +87,11 @@ JAX_TESTS = tests/layers tests/models tests/test_decoding.py tests/test_contract
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
+# The tests compile far more than they run: with the LLVM optimisations of
+# XLA's CPU backend off (JAX, and the JAX processes of the TensorFlow pass),
+# a quick run on JAX takes a fifth to a third less CPU time (BENCHMARKS.md,
+# "Tracing and compiling"). XLA_FLAGS of your own come after, so they win.
+test: export XLA_FLAGS := --xla_backend_optimization_level=0 $(XLA_FLAGS)
 test: lint
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 	@echo "== again with Keras on JAX: layers, builders, decoding, every task's contract"
