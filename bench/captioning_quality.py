@@ -10,6 +10,7 @@ saved under `--out/<model>` (for `bench/caption_speed.py`).
 
     python bench/captioning_quality.py --models inject merge attention
     python bench/captioning_quality.py --models attention --epochs 30
+    python bench/captioning_quality.py --models inject --initial-state-norm none
 """
 
 import argparse
@@ -34,6 +35,11 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--word-dropout", type=float, default=0.0)
     parser.add_argument("--image-size", type=int, nargs=2, default=(64, 64))
+    parser.add_argument(
+        "--initial-state-norm",
+        choices=["none", "layer"],
+        help="normalise the injected initial state (default: the preset's)",
+    )
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("runs"))
     parser.add_argument("--name", default="captioning_shapes")
     args = parser.parse_args()
@@ -44,10 +50,15 @@ def main():
         num_validation=args.num_test,
         num_test=args.num_test,
     )
+    options = {}
+    if args.initial_state_norm:
+        norm = args.initial_state_norm
+        options["initial_state_norm"] = None if norm == "none" else norm
     results = {}
     for model in args.models:
         pipeline = CaptioningPipeline(
             architecture=model,
+            **options,
             image_size=tuple(args.image_size),
             units=args.units,
             embedding_dim=args.embedding_dim,

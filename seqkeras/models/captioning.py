@@ -9,7 +9,8 @@ before it. Training feeds the reference caption (teacher forcing): inputs
 How the image reaches the decoder (`conditioning`, Tanti et al. 2018):
 
 - "init_inject" (the course's form): the image vector, through a dense
-  layer with tanh, is the decoder's initial state;
+  layer with tanh, is the decoder's initial state (with
+  `initial_state_norm="layer"`, layer-normalised before the tanh);
 - "pre_inject": the image vector, projected to the word-vector size, is the
   decoder's first input, before `[START]`;
 - "merge": the decoder reads the words only; its output is joined with the
@@ -51,10 +52,15 @@ from seqkeras.models.recurrent import cell_name, recurrent_layer
 
 CONDITIONINGS = ("init_inject", "pre_inject", "merge")
 POOLINGS = ("flatten", "average")
+STATE_NORMS = (None, "layer")
 
 # The model names of `seqkeras train caption --model NAME`.
 PRESETS = {
-    "inject": {"conditioning": "init_inject", "attention": None},
+    "inject": {
+        "conditioning": "init_inject",
+        "attention": None,
+        "initial_state_norm": "layer",
+    },
     "pre-inject": {"conditioning": "pre_inject", "attention": None},
     "merge": {"conditioning": "merge", "attention": None},
     "attention": {"conditioning": "init_inject", "attention": "additive"},
@@ -128,6 +134,7 @@ class Captioner(RecurrentDecoder, keras.Model):
         encoder_filters=(32, 64, 128),
         image_pooling="flatten",
         conditioning="init_inject",
+        initial_state_norm=None,
         attention=None,
         attention_units=None,
         cell="lstm",
@@ -144,6 +151,9 @@ class Captioner(RecurrentDecoder, keras.Model):
         self.encoder_filters = positive_ints("encoder_filters", encoder_filters)
         self.image_pooling = one_of("image_pooling", image_pooling, POOLINGS)
         self.conditioning = one_of("conditioning", conditioning, CONDITIONINGS)
+        self.initial_state_norm = one_of(
+            "initial_state_norm", initial_state_norm, STATE_NORMS
+        )
         self.attention = (
             None if attention is None else one_of("attention", attention, SCORES)
         )
@@ -214,9 +224,23 @@ class Captioner(RecurrentDecoder, keras.Model):
             for i in range(self.num_layers)
         ]
         if self.conditioning == "init_inject":
+            n = self.num_layers * self.num_states
+            norm = self.initial_state_norm is not None
             self.image_to_state = [
-                keras.layers.Dense(units, activation="tanh", name=f"image_to_state_{i}")
-                for i in range(self.num_layers * self.num_states)
+                keras.layers.Dense(
+                    units,
+                    activation=None if norm else "tanh",
+                    name=f"image_to_state_{i}",
+                )
+                for i in range(n)
+            ]
+            # Without it the pre-activations grow in training (mean |x| of 16
+            # on the shapes data), the tanh saturates, almost no gradient
+            # reaches the image features and the colours are never learnt
+            # (BENCHMARKS.md, "Why init-inject missed the colours").
+            self.state_norm = [
+                keras.layers.LayerNormalization(name=f"state_norm_{i}")
+                for i in range(n if norm else 0)
             ]
         elif self.conditioning == "pre_inject":
             self.image_to_input = keras.layers.Dense(
@@ -293,7 +317,14 @@ class Captioner(RecurrentDecoder, keras.Model):
     def initial_states(self, image, training=False):
         """The decoder's states before `[START]`, from the image vector."""
         if self.conditioning == "init_inject":
-            return [layer(image) for layer in self.image_to_state]
+            states = [layer(image) for layer in self.image_to_state]
+            if self.state_norm:
+                # (batch, units), each row to zero mean and unit variance
+                states = [
+                    ops.tanh(norm(state))
+                    for norm, state in zip(self.state_norm, states, strict=True)
+                ]
+            return states
         batch = ops.shape(image)[0]
         n = self.num_layers * self.num_states
         states = [ops.zeros((batch, self.units), image.dtype) for _ in range(n)]
@@ -386,6 +417,7 @@ class Captioner(RecurrentDecoder, keras.Model):
             "encoder_filters": list(self.encoder_filters),
             "image_pooling": self.image_pooling,
             "conditioning": self.conditioning,
+            "initial_state_norm": self.initial_state_norm,
             "attention": self.attention,
             "attention_units": self.attention_units,
             "cell": self.cell,
@@ -422,6 +454,9 @@ def build_captioner(
         conditioning: "init_inject" (the image is the initial state),
             "pre_inject" (the first input) or "merge" (joined with the RNN's
             output before the softmax).
+        initial_state_norm: with "init_inject", None (the initial state is
+            `tanh(W v + b)`) or "layer" (`tanh(LayerNorm(W v + b))`, which
+            keeps the tanh out of saturation; the "inject" preset's choice).
         attention: None, "additive" (Bahdanau, as in Show, Attend and Tell)
             or "dot" (Luong) attention over the feature map's cells.
         attention_units: hidden size of the additive score (None: `units`).

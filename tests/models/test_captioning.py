@@ -24,6 +24,12 @@ CAPTION_OUT = np.array([[5, 6, 7, 3], [8, 3, 0, 0]])
 BATCH = {"image": IMAGES, "caption_in": CAPTION_IN}
 VARIANTS = {
     "inject-lstm": {"conditioning": "init_inject", "cell": "lstm"},
+    "inject-norm-gru-2": {
+        "conditioning": "init_inject",
+        "initial_state_norm": "layer",
+        "cell": "gru",
+        "num_layers": 2,
+    },
     "pre-inject-gru": {"conditioning": "pre_inject", "cell": "gru", "num_layers": 2},
     "merge-rnn": {"conditioning": "merge", "cell": "simple_rnn"},
     "attention": {"conditioning": "init_inject", "attention": "additive"},
@@ -76,6 +82,36 @@ def test_init_inject_starts_from_the_image_by_hand():
     for state, index in zip(states, (0, 1), strict=True):
         w, b = model.get_layer(f"image_to_state_{index}").get_weights()
         np.testing.assert_allclose(state, np.tanh(image @ w + b), atol=1e-5)
+
+
+def test_initial_state_norm_normalises_before_the_tanh():
+    model = model_for("inject-lstm", initial_state_norm="layer", compile=False)
+    image = np.asarray(model.encode(IMAGES)[2])
+    states = model.initial_decoder_state(IMAGES)["states"]
+    assert len(states) == 2
+    for index, state in enumerate(states):
+        w, b = model.get_layer(f"image_to_state_{index}").get_weights()
+        x = image @ w + b
+        x = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
+        np.testing.assert_allclose(state, np.tanh(x), atol=1e-4)
+
+
+def test_initial_state_norm_keeps_large_pre_activations_out_of_saturation():
+    def states(norm, scale):
+        model = model_for("inject-lstm", initial_state_norm=norm, compile=False)
+        for index in (0, 1):
+            layer = model.get_layer(f"image_to_state_{index}")
+            layer.set_weights([w * scale for w in layer.get_weights()])
+        return np.stack(model.initial_decoder_state(IMAGES)["states"])
+
+    # Pre-activations 1000 times larger (trained weights grow that way): the
+    # plain tanh is pinned near +-1, the normalised state is not, and does
+    # not change when they grow.
+    assert np.mean(np.abs(states(None, 1.0))) < 0.5
+    assert np.mean(np.abs(states(None, 1000.0))) > 0.9
+    normalised = states("layer", 1000.0)
+    assert np.mean(np.abs(normalised)) < 0.8
+    np.testing.assert_allclose(normalised, states("layer", 100.0), atol=1e-4)
 
 
 def test_merge_keeps_the_image_out_of_the_rnn():
@@ -162,7 +198,7 @@ def test_loss_and_accuracy_leave_padding_out():
     np.testing.assert_allclose(result["loss"], -picked[real].mean(), rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["inject-lstm", "merge-dot-2"])
+@pytest.mark.parametrize("name", ["inject-lstm", "inject-norm-gru-2", "merge-dot-2"])
 def test_round_trips_and_training(name, tmp_path):
     model = model_for(name)
     assert isinstance(model, Captioner)
@@ -207,7 +243,11 @@ def test_small_cnn_shapes():
 
 
 def test_presets():
-    assert PRESETS["inject"] == {"conditioning": "init_inject", "attention": None}
+    assert PRESETS["inject"] == {
+        "conditioning": "init_inject",
+        "attention": None,
+        "initial_state_norm": "layer",
+    }
     assert PRESETS["attention"]["attention"] == "additive"
     assert PRESETS["merge"]["conditioning"] == "merge"
 
@@ -223,6 +263,7 @@ def vector_encoder():
         ({"conditioning": "inject"}, "`conditioning`"),
         ({"attention": "cosine"}, "`attention`"),
         ({"image_pooling": "max"}, "`image_pooling`"),
+        ({"initial_state_norm": "batch"}, "`initial_state_norm`"),
         ({"encoder": "resnet"}, "keras.Model from images"),
         ({"encoder": vector_encoder(), "attention": "dot"}, "spatial feature map"),
         ({"units": 0}, "`units`"),

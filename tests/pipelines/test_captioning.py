@@ -123,8 +123,9 @@ def test_a_model_that_learns_single_objects(tmp_path):
         "shapes", num_train=600, num_validation=40, num_test=40, two_object_rate=0.0
     )
     # The merge model: it learns colour on every seed tried (0.90 to 1.00 on
-    # seeds 0-3), where init-inject's colour ranged from 0.28 to 0.83 with
-    # the seed and the CPU's kernels (issue 25 looks into why).
+    # seeds 0-3), where plain init-inject's colour ranged from 0.28 to 0.83
+    # with the seed and the CPU's kernels (its saturated initial state, fixed
+    # by the "inject" preset's layer norm: BENCHMARKS.md).
     pipeline = CaptioningPipeline(
         architecture="merge", image_size=(32, 32), learning_rate=4e-3, **SMALL
     )
