@@ -6,11 +6,15 @@ autoregressive one step at a time). Trained models keep the epoch with the
 best validation loss. Reports each model's test MAE in degrees F beside the
 persistence (last value) and repeat (yesterday's 24 hours) baselines.
 Target: the best recurrent model at or below 0.8x the persistence MAE.
+With `--out`, each trained pipeline is saved under `--out/forecasting_<model>`
+(for `bench/readme_figures.py`).
 
     python bench/temperature_forecast.py
+    python bench/temperature_forecast.py --models lstm --out runs
 """
 
 import argparse
+import pathlib
 import time
 
 import numpy as np
@@ -41,6 +45,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=None, help="save the trained pipelines"
+    )
     args = parser.parse_args()
     train, validation, test = datasets.load("seattle-temps").split(0.7, 0.2)
     runs = {}
@@ -51,6 +58,8 @@ def main():
         start = time.perf_counter()
         pipeline.fit(train, validation, epochs=args.epochs, batch_size=32, verbose=2)
         seconds = time.perf_counter() - start
+        if args.out:
+            pipeline.save(args.out / f"forecasting_{name}")
         metrics = pipeline.evaluate(test)
         runs[name] = {
             "test_mae": round(metrics["mae"], 4),

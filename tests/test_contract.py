@@ -10,8 +10,10 @@ only TensorFlow and tensorflow-text, answers as `predict` does; the command
 line's `evaluate`, `predict` and `--overwrite` work.
 """
 
+import importlib.util
 import json
 import math
+import pathlib
 import shutil
 
 import keras
@@ -20,7 +22,12 @@ import pytest
 
 from seqkeras import cli
 from seqkeras.cli.command import COMMON_FILES
-from seqkeras.pipelines import GenerativePipeline, load_pipeline, registry
+from seqkeras.pipelines import (
+    CaptioningPipeline,
+    GenerativePipeline,
+    load_pipeline,
+    registry,
+)
 from tests.helpers import serve_many_in_fresh_process
 
 TASKS = registry.tasks()
@@ -196,3 +203,45 @@ def test_every_task_is_on_the_command_line(capsys):
         assert task in listed
         for alias in registry.aliases(task):
             assert alias in listed
+
+
+def test_readme_figures_are_drawn_from_the_runs(
+    quick_run, tmp_path_factory, tmp_path, capsys, monkeypatch
+):
+    """`bench/readme_figures.py` draws the README's five small PNGs from saved
+    runs, skips a figure whose run is not given, and refuses a captioner
+    without attention, naming the fix."""
+    path = pathlib.Path(__file__).parents[1] / "bench" / "readme_figures.py"
+    spec = importlib.util.spec_from_file_location("readme_figures", path)
+    readme_figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme_figures)
+    tasks = ("translation", "forecasting", "tagging", "captioning")
+    folders = {
+        task: str(run_of(task, quick_run, tmp_path_factory).out) for task in tasks
+    }
+    argv = [arg for task in tasks for arg in (f"--{task}", folders[task])]
+    history = ["--history", folders["translation"]]
+
+    assert readme_figures.main([*argv, *history, "--out", str(tmp_path / "all")]) == 0
+    written = sorted(path.name for path in (tmp_path / "all").iterdir())
+    assert written == sorted(readme_figures.FIGURES)
+    for name in written:
+        data = (tmp_path / "all" / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n"), name
+        assert 2_000 < len(data) < 150_000, (name, len(data))
+
+    capsys.readouterr()
+    assert readme_figures.main([*history, "--out", str(tmp_path / "one")]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped caption.png: no --captioning run given" in printed
+    assert [path.name for path in (tmp_path / "one").iterdir()] == [
+        "training_curve.png"
+    ]
+
+    without = property(lambda self: False)
+    monkeypatch.setattr(CaptioningPipeline, "has_attention", without)
+    argv = ["--captioning", folders["captioning"], "--out", str(tmp_path / "none")]
+    assert readme_figures.main(argv) == 2
+    error = capsys.readouterr().err
+    assert "no attention" in error and "--architecture attention" in error
+    assert not (tmp_path / "none").exists()

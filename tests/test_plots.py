@@ -392,6 +392,25 @@ def test_caption_attention_overlays_one_map_per_word():
         plots.plot_caption_attention(image, ["a", "b"], attention)
 
 
+def test_tagged_sentence_boxes_entities_and_tags_without_spans():
+    words = ["EU", "rejects", "German", "call", "to", "boycott", "British", "lamb"]
+    predicted = ["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O"]
+    true = ["B-ORG", "O", "B-MISC", "O", "O", "O", "B-PER", "I-PER"]
+    fig = plots.plot_tagged_sentence(words, predicted, reference=true, title="ner")
+    texts = fig.axes[0].texts
+    boxed = [t.get_text() for t in texts if t.get_bbox_patch() is not None]
+    assert boxed == ["EU", "German", "British", "EU", "German", "British lamb"]
+    labels = {t.get_text() for t in texts}
+    assert {"ORG", "MISC", "PER", "predicted", "reference", "rejects"} <= labels
+    assert fig._suptitle.get_text() == "ner"
+    # Parts of speech: every word boxed, its tag underneath.
+    fig = plots.plot_tagged_sentence(["the", "cat"], ["DET", "NOUN"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["the", "DET", "cat", "NOUN"]
+    with pytest.raises(ValueError, match="one reference tag per word"):
+        plots.plot_tagged_sentence(["a", "b"], ["O", "O"], reference=["O"])
+
+
 def _tree_markers(ax):
     """The node circles of a tree plot: one scatter, one point per node."""
     from matplotlib.collections import PathCollection

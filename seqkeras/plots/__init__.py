@@ -1,8 +1,8 @@
 """Plots: training curves, confusion matrices, forecasts, model comparisons,
-CRF transitions, attention maps, captioned images, word maps, RNN diagrams
-(rolled and unrolled, the four shapes of RNN, inside a GRU or LSTM unit),
-parse trees coloured by sentiment, speech (waveforms, features, CTC outputs
-and paths) and music (piano rolls, note statistics).
+CRF transitions, attention maps, captioned images, tagged sentences, word
+maps, RNN diagrams (rolled and unrolled, the four shapes of RNN, inside a GRU
+or LSTM unit), parse trees coloured by sentiment, speech (waveforms,
+features, CTC outputs and paths) and music (piano rolls, note statistics).
 
 Every function returns a matplotlib `Figure`: a notebook shows it, the
 command line saves it with `fig.savefig(path)`.
@@ -22,6 +22,7 @@ from seqkeras.plots.sequences import (
     plot_caption_attention,
     plot_caption_grid,
     plot_embeddings,
+    plot_tagged_sentence,
 )
 from seqkeras.plots.series import plot_error_per_horizon, plot_forecasts
 from seqkeras.plots.training import (
@@ -50,6 +51,7 @@ __all__ = [
     "plot_model_comparison",
     "plot_rnn_diagram",
     "plot_rnn_shapes",
+    "plot_tagged_sentence",
     "plot_transitions",
     "plot_tree",
     "plot_waveform",

@@ -1,8 +1,10 @@
 """Plots of what sequence models look at and write: attention maps,
-captioned images, and maps of learned word vectors."""
+captioned images, tagged sentences and maps of learned word vectors."""
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from seqkeras.tags import conlleval_spans
 
 
 def plot_attention(weights, source_tokens, target_tokens, *, title=None, ax=None):
@@ -146,6 +148,73 @@ def plot_caption_attention(image, tokens, attention, *, columns=5, title=None):
     fig.suptitle(title or " ".join(t for t in tokens if t != "[END]"))
     fig.tight_layout()
     return fig
+
+
+def plot_tagged_sentence(tokens, tags, *, reference=None, title=None):
+    """A sentence with its tags: each entity boxed in its type's colour, with
+    the type underneath (or, for tags without spans such as parts of
+    speech, every word boxed with its tag).
+
+    Args:
+        tokens: the words.
+        tags: one tag per word, as `TaggingPipeline.predict` gives them
+            (`B-PER`, `I-PER`, `O`, ... or `NOUN`, `VERB`, ...).
+        reference: optional true tags, drawn as a second row underneath.
+        title: the figure's title.
+    """
+    rows = {"predicted": list(tags)}
+    if reference is not None:
+        rows["reference"] = list(reference)
+    for name, row in rows.items():
+        if len(row) != len(tokens):
+            raise ValueError(
+                f"Expected one {name} tag per word ({len(tokens)}), got {len(row)}."
+            )
+    spans = {name: _tag_spans(row) for name, row in rows.items()}
+    kinds = sorted({kind for row in spans.values() for kind, _, _ in row})
+    colours = {kind: plt.get_cmap("tab10")(i % 10) for i, kind in enumerate(kinds)}
+    # Words are placed by character count in a monospaced font, so the
+    # figure's width in characters sets its width in inches.
+    starts = np.cumsum([0] + [len(word) + 1 for word in tokens])
+    left = 12 if reference is not None else 1
+    inches = max(3.0, 0.095 * (left + int(starts[-1]) + 1))  # 0.095 in a character
+    fig = plt.figure(figsize=(inches, 0.3 + 0.75 * len(rows)))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - 0.3 / fig.get_figheight()))
+    ax.set_xlim(-left, inches / 0.095 - left)
+    ax.set_ylim(-len(rows) + 0.2, 0.6)
+    ax.axis("off")
+    font = {"family": "monospace", "fontsize": 10}
+    for row_number, (name, row) in enumerate(spans.items()):
+        y = -row_number  # rows go down
+        if reference is not None:
+            ax.text(-1, y, name, ha="right", va="center", color="grey", **font)
+        covered = set()
+        for kind, start, end in row:
+            ax.text(
+                starts[start], y, " ".join(tokens[start:end]), va="center",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": colours[kind],
+                      "alpha": 0.35, "edgecolor": colours[kind]},
+                **font,
+            )  # fmt: skip
+            middle = (starts[start] + starts[end] - 1) / 2
+            ax.text(
+                middle, y - 0.42, kind, ha="center", va="center",
+                fontsize=7, color=colours[kind], weight="bold",
+            )  # fmt: skip
+            covered.update(range(start, end))
+        for i, word in enumerate(tokens):
+            if i not in covered:
+                ax.text(starts[i], y, word, va="center", **font)
+    fig.suptitle(title or "tagged sentence", fontsize=10, y=0.99, va="top")
+    return fig
+
+
+def _tag_spans(tags):
+    """`(kind, start, end)` spans: the entities of entity tags (all `O` or
+    with a `B-`, `I-`, `E-`, `S-` prefix), else one span per word."""
+    if all(tag == "O" or tag[:2] in ("B-", "I-", "E-", "S-") for tag in tags):
+        return conlleval_spans(tags)
+    return [(tag, i, i + 1) for i, tag in enumerate(tags)]
 
 
 def plot_embeddings(points, labels, *, groups=None, title=None, ax=None):
