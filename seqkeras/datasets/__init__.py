@@ -204,6 +204,18 @@ DATES_SETTINGS = {
     }
 }
 
+# bench/captioning_quality.py's settings for the shapes benchmark (BENCHMARKS.md,
+# "Inject, merge and attention on the shapes data"), for every architecture.
+SHAPES_SETTINGS = {
+    None: {
+        "units": 128,
+        "embedding_dim": 64,
+        "learning_rate": 2e-3,
+        "epochs": 15,
+        "batch_size": 32,
+    }
+}
+
 
 _CATALOGUE = {
     info.name: info
@@ -333,6 +345,7 @@ _CATALOGUE = {
             load_shapes,
             description="generated scenes of coloured shapes with captions; "
             "unseen colour-shape pairs held out (embedded, no download)",
+            settings=SHAPES_SETTINGS,
         ),
         DatasetInfo(
             "flickr8k",
