@@ -32,6 +32,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 SOURCE = BUILD / "site-src"
+FIGURES = ROOT / "docs" / "figures"  # the README's PNGs
 EXECUTED = BUILD / "executed"
 CONFIG = ROOT / "docs" / "mkdocs.yml"
 PAGES = {  # repository file -> its place in the site
@@ -140,6 +141,9 @@ def stage(executed, full):
     for source, target in PAGES.items():
         (SOURCE / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / source, SOURCE / target)
+    # The README's figures (bench/readme_figures.py), where its links point.
+    if FIGURES.is_dir():
+        shutil.copytree(FIGURES, SOURCE / FIGURES.relative_to(ROOT))
     for path in executed:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:

@@ -15,6 +15,7 @@ import functools
 import http.server
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -172,6 +173,26 @@ def test_the_other_pages_load_without_console_errors(page, server, browser):
     assert not errors, errors
     title = browser.execute_script("return document.querySelector('h1').innerText")
     assert title
+
+
+def test_the_home_page_shows_the_readme_figures(server, browser):
+    """Every PNG the README links (docs/figures/, drawn by
+    bench/readme_figures.py) is in the site and loads on its home page."""
+    linked = re.findall(
+        r"\]\(docs/figures/([\w.-]+\.png)\)", (ROOT / "README.md").read_text()
+    )
+    assert linked, "the README links no figure of docs/figures/"
+    errors = open_page(browser, f"{server}/")
+    assert not errors, errors
+    images = browser.execute_script(
+        """
+        return [...document.querySelectorAll('.md-content img')].map(
+          i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);
+        """
+    )
+    loaded = {src.rsplit("/", 1)[-1]: ok for src, ok in images}
+    for name in linked:
+        assert loaded.get(name), f"{name} is not on the home page or did not load"
 
 
 def test_the_api_reference_shows_the_docstrings(server, browser):
