@@ -59,6 +59,7 @@ def test_export_writes_a_saved_model_again(run_dir, tmp_path, capsys):
 def test_old_command_words_and_options_still_work(tmp_path, capsys):
     out = tmp_path / "old"
     argv = ["train", "weather-classifier", "--model", "gru", "--epochs", "1"]
+    argv += ["--no-export"]
     assert cli.main([*argv, "--units", "4", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["task"] == "series-classification"
@@ -109,7 +110,7 @@ def test_interrupted_training_resumes_with_the_same_command(
 ):
     out = tmp_path / "run"
     argv = ["train", "sentiment", "--quick", "--epochs", "3", "--out", str(out)]
-    argv += ["--units", "8", "--embedding-dim", "8"]
+    argv += ["--units", "8", "--embedding-dim", "8", "--no-export"]
     original_fit = base.Pipeline.fit
 
     def fit_interrupted_at_epoch_2(self, *args, callbacks=(), **kwargs):
@@ -289,17 +290,24 @@ def test_every_task_trains_on_the_users_files(task, tmp_path, capsys):
     command = cli.command_for(task)
     files = write_user_files(task, tmp_path)
     out = tmp_path / "run"
-    argv = ["train", task, "--epochs", "1", "--out", str(out)]
+    # The contract test checks every task's export; these runs write none.
+    argv = ["train", task, "--epochs", "1", "--out", str(out), "--no-export"]
     assert cli.main([*argv, *command.smoke_arguments, *files]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == pathlib.Path(files[1]).name
     assert metrics["arguments"]["dataset"] == files[1]  # absolute, for evaluate
+    assert "export" not in metrics["arguments"]
     printed = capsys.readouterr().out
     assert printed.startswith(pathlib.Path(files[1]).name + ":")
+    assert not (out / "saved_model").exists() and "saved_model/" not in printed
+    assert (out / "model.keras").exists()
     if "--features" in files:  # the model reads the features asked for
         assert metrics["config"]["feature_columns"] == ["T"]
     assert cli.main(["evaluate", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["dataset"] == metrics["dataset"]
+    if task == "sentiment":  # the SavedModel, written afterwards
+        assert cli.main(["export", str(out)]) == 0
+        assert (out / "saved_model" / "saved_model.pb").is_file()
 
 
 def test_files_and_splits_are_checked_before_training(tmp_path, capsys):
@@ -326,7 +334,7 @@ def test_pretrained_vectors_from_the_command_line(tmp_path):
     out = tmp_path / "run"
     argv = ["train", "sentiment", "--epochs", "1", "--out", str(out), *files]
     argv += ["--units", "4", "--embeddings", str(vectors)]
-    argv += ["--embeddings-training", "frozen"]
+    argv += ["--embeddings-training", "frozen", "--no-export"]
     assert cli.main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["embedding_coverage"]["vocabulary_found"] == 3
@@ -337,7 +345,7 @@ def test_pretrained_vectors_from_the_command_line(tmp_path):
 def test_a_catalogue_data_set_brings_its_benchmark_settings(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "translation", "--dataset", "dates", "--quick", "--out", str(out)]
-    assert cli.main([*argv, "--units", "16", "--beam-width", "2"]) == 0
+    assert cli.main([*argv, "--units", "16", "--beam-width", "2", "--no-export"]) == 0
     printed = capsys.readouterr().out
     assert (
         "the settings of the dates benchmark: cell=gru, embedding_dim=64, " in printed
@@ -412,6 +420,7 @@ def test_streamed_files_train_and_report_their_bad_lines(task, tmp_path, capsys)
     files = write_streamed_files(task, tmp_path)
     out = tmp_path / "run"
     argv = ["train", task, "--epochs", "1", "--out", str(out), "--stream"]
+    argv += ["--no-export"]
     argv = [*argv, *command.smoke_arguments, *files]
     if task == "tagging":
         argv += ["--scheme", "iob2"]

@@ -70,7 +70,8 @@ def test_generate_and_evaluate_a_run(word_run, text_file, capsys):
 def test_character_model_from_a_file(text_file, tmp_path, capsys):
     out = tmp_path / "chars"
     argv = ["train", "lm", "--dataset", str(text_file), "--level", "char"]
-    assert cli.main([*argv, "--out", str(out), "--quick", "--cell", "gru", *SMALL]) == 0
+    argv += ["--out", str(out), "--quick", "--cell", "gru", "--no-export"]
+    assert cli.main([*argv, *SMALL]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["level"] == "char" and metrics["config"]["cell"] == "gru"
     capsys.readouterr()
@@ -104,6 +105,7 @@ def test_ptb_quick_run(mirror, tmp_path):
     out = tmp_path / "ptb"
     argv = ["train", "lm", "--dataset", "ptb", "--quick", "--out", str(out), *SMALL]
     argv += ["--num-steps", "35"]  # fewer, longer windows: a faster evaluation
+    argv += ["--no-export"]
     assert cli.main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == "ptb" and metrics["test"]["perplexity"] > 1.0

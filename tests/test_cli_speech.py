@@ -85,7 +85,7 @@ def test_a_folder_of_wav_files_trains_a_classifier_of_its_labels(tmp_path, capsy
                 clip = 0.3 * np.sin(2 * np.pi * hz * t) + rng.normal(0, 0.01, len(t))
                 (folder / f"{label}_{speaker}_{index}.wav").write_bytes(wav_bytes(clip))
     out = tmp_path / "run"
-    metrics = train(out, "--dataset", str(folder), "--split", "0.6,0.2")
+    metrics = train(out, "--dataset", str(folder), "--split", "0.6,0.2", "--no-export")
     assert metrics["architecture"] == "bigru"
     assert metrics["config"]["label_names"] == ["no", "yes"]
     assert metrics["test"]["num_utterances"] == 8  # one speaker of five
@@ -111,7 +111,8 @@ def test_a_folder_of_wav_files_trains_a_classifier_of_its_labels(tmp_path, capsy
 @pytest.mark.mirror
 def test_a_held_out_speaker_run_evaluates_on_that_speaker(mirror, tmp_path, capsys):
     out = tmp_path / "run"
-    metrics = train(out, "--dataset", "fsdd-speakers", "--test-speaker", "george")
+    arguments = ["--dataset", "fsdd-speakers", "--test-speaker", "george"]
+    metrics = train(out, *arguments, "--no-export")
     assert metrics["dataset"] == "fsdd-speakers"
     assert metrics["arguments"]["test_speaker"] == "george"
     capsys.readouterr()

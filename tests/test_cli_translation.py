@@ -55,7 +55,7 @@ def test_predict_a_translation_run(dates_run, capsys):
 def test_plain_model_on_spa_eng(mirror, tmp_path, capsys):
     out = tmp_path / "spa"
     argv = ["train", "translate", "--dataset", "spa-eng", "--architecture", "seq2seq"]
-    assert cli.main([*argv, "--out", str(out), *SMALL]) == 0
+    assert cli.main([*argv, "--out", str(out), *SMALL, "--no-export"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == "spa-eng" and "bleu" in metrics["test"]
     assert not (out / "attention.png").exists()  # no attention to draw

@@ -70,7 +70,7 @@ COMMON_FILES = (
 # `metrics.json` keeps the others so that `evaluate` can load the data again.
 RUN_ARGUMENTS = ("out", "overwrite", "quick", "handler", "command", "task", "epochs")
 RUN_ARGUMENTS += ("devices", "coordinator", "num_processes", "process_id")
-RUN_ARGUMENTS += ("heartbeat_timeout",)
+RUN_ARGUMENTS += ("heartbeat_timeout", "export")
 
 
 # The Keras backends `train --backend` takes.
@@ -349,6 +349,13 @@ class TaskCommand:
         parser.add_argument(
             "--overwrite", action="store_true", help="replace a finished run in --out"
         )
+        parser.add_argument(
+            "--no-export",
+            dest="export",
+            action="store_false",
+            help="write no SavedModel (for a run you only evaluate or compare; "
+            "`seqkeras export RUN` writes it later from model.keras)",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
             "--backend",
@@ -556,7 +563,8 @@ class TaskCommand:
         out = args.out
         compiled = getattr(pipeline.model, "compiled", False)
         pipeline.save(out)
-        pipeline.export(out / "saved_model")
+        if args.export:
+            pipeline.export(out / "saved_model")
         metrics = {
             "task": self.task,
             "dataset": data.name,
@@ -583,6 +591,8 @@ class TaskCommand:
         for name, figure in figures.items():
             save_figure(figure, out / name)
         written = ["model.keras", "saved_model/", "metrics.json", "history.json"]
+        if not args.export:
+            written.remove("saved_model/")
         print(f"wrote {out}/: {', '.join([*written, *figures, 'logs/'])}")
 
     # === evaluate ===
