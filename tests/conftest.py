@@ -11,16 +11,20 @@ import pytest  # noqa: E402
 
 def pytest_collection_modifyitems(config, items):
     """`tensorflow_only` tests (they test a TensorFlow graph on purpose) skip
-    on the other Keras backends, which `make test` runs layers and builders on."""
+    on the other Keras backends, which `make test` runs layers and builders on;
+    so do `one_backend` tests, whose code no backend changes."""
     import keras
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
         return
     skip = pytest.mark.skip(reason=f"tests TensorFlow itself; Keras runs on {backend}")
+    once = pytest.mark.skip(reason="no backend changes this code: run on TensorFlow")
     for item in items:
         if "tensorflow_only" in item.keywords:
             item.add_marker(skip)
+        elif "one_backend" in item.keywords:
+            item.add_marker(once)
 
 
 @pytest.fixture(scope="session")

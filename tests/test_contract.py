@@ -205,6 +205,7 @@ def test_every_task_is_on_the_command_line(capsys):
             assert alias in listed
 
 
+@pytest.mark.one_backend  # matplotlib from saved runs: the JAX pass would repeat it
 def test_readme_figures_are_drawn_from_the_runs(
     quick_run, tmp_path_factory, tmp_path, capsys, monkeypatch
 ):

@@ -17,6 +17,7 @@ alignment says where each digit starts: the problem CTC solves.
 """
 
 import dataclasses
+import functools
 import pathlib
 import re
 
@@ -194,7 +195,24 @@ def _fsdd_recordings(cache_dir):
             f"{folder} holds no recordings/ folder: the FSDD archive is not the "
             "expected one."
         )
-    return read_recordings(found[0])
+    listing = tuple(
+        (path.name, stat.st_size, stat.st_mtime_ns)
+        for path in sorted(found[0].glob("*.wav"))
+        for stat in [path.stat()]
+    )
+    return _read_once(str(found[0]), listing)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_once(folder, listing):
+    """The clips of `folder`, decoded once per process while its files
+    (`listing`: names, sizes, times) stay the same: the standard split, the
+    speakers' split and the connected digits all start from them. The
+    waveforms are read-only, since every caller shares them."""
+    clips = read_recordings(folder)
+    for audio in clips.audio:
+        audio.flags.writeable = False
+    return clips
 
 
 def load_fsdd(*, split="standard", test_speaker="theo", cache_dir=None):

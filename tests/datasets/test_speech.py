@@ -125,3 +125,24 @@ def test_fsdd_speakers_holds_one_speaker_out(mirror):
     assert (len(data.train), len(data.validation)) == (2250, 250)
     with pytest.raises(InvalidArgumentError, match="Unknown FSDD speaker"):
         load_fsdd(split="speakers", test_speaker="nobody")
+
+
+def test_fsdd_is_decoded_once_per_process_while_its_files_stay(mirror, monkeypatch):
+    from seqkeras.datasets import speech
+
+    first = load_fsdd()
+    calls = []
+    monkeypatch.setattr(
+        speech, "read_recordings", lambda folder: calls.append(folder) or 1 / 0
+    )
+    again = load_fsdd(split="speakers")  # the same files: not read again
+    assert calls == []
+    shared = {id(a) for a in first.train.audio} & {id(a) for a in again.train.audio}
+    assert shared  # the same arrays, so callers must not write into them
+    with pytest.raises(ValueError, match="read-only"):
+        again.train.audio[0][0] = 0.0
+    speech._read_once.cache_clear()  # as in a new process: read again
+    with pytest.raises(ZeroDivisionError):
+        load_fsdd()
+    assert len(calls) == 1
+    speech._read_once.cache_clear()
