@@ -201,3 +201,18 @@ def closed_port_url(name="file.zip"):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/{name}"
+
+
+def jax_cache_variables(folder):
+    """Environment variables that make a JAX process keep every program it
+    compiles in JAX's persistent cache `folder`, and read from it the ones
+    that an earlier process compiled (a process that repeats another's work
+    skips most of its compiling). Not for every test process: writing every
+    program costs more than the few shared ones save, and the processes
+    that restart a run in `tests/test_distribute.py` saved only 4 s of 71
+    (BENCHMARKS.md)."""
+    return {
+        "JAX_COMPILATION_CACHE_DIR": str(folder),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+    }

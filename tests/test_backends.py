@@ -15,6 +15,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.helpers import jax_cache_variables
+
 SCRIPT = pathlib.Path(__file__).with_name("backend_models.py")
 
 pytestmark = pytest.mark.skipif(
@@ -29,11 +31,7 @@ def start(backend, verb, directory, jax_cache):
         # on models of the same shapes: it reads their programs from JAX's
         # persistent cache instead of compiling them again (about 20 s of
         # CPU time). One JAX process at a time uses the folder.
-        env |= {
-            "JAX_COMPILATION_CACHE_DIR": str(jax_cache),
-            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
-        }
+        env |= jax_cache_variables(jax_cache)
     with open(directory / f"stderr_{backend}_{verb}.txt", "w") as log:
         return subprocess.Popen(
             [sys.executable, str(SCRIPT), verb, str(directory)],
