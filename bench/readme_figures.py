@@ -27,7 +27,14 @@ of the benchmark commands below; `--sentence`, `--tagged-sentence` and
         --captioning runs/captioning_attention --history runs/translation
 
 A translation run trained on another data set than spa-eng (such as
-`--dataset dates`) and saved by the benchmark needs `--sentence`.
+`--dataset dates`) and saved by the benchmark needs `--sentence`. The
+README's `attention.png` comes from the dates run (the spa-eng run takes
+hours on two cores), `forecast.png` from the forecasting run above:
+
+    python bench/translation_quality.py --dataset dates \
+        --model seq2seq-attention --save runs/translation_dates
+    python bench/readme_figures.py --translation runs/translation_dates \
+        --sentence "Sunday, July 4, 1976" --forecasting runs/forecasting_lstm
 """
 
 import argparse
