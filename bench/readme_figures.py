@@ -29,12 +29,14 @@ of the benchmark commands below; `--sentence`, `--tagged-sentence` and
 A translation run trained on another data set than spa-eng (such as
 `--dataset dates`) and saved by the benchmark needs `--sentence`. The
 README's `attention.png` comes from the dates run (the spa-eng run takes
-hours on two cores), `forecast.png` from the forecasting run above:
+hours on two cores), `forecast.png` and `tagged.png` from the forecasting
+and tagging runs above:
 
-    python bench/translation_quality.py --dataset dates \
+    python bench/translation_quality.py --dataset dates \\
         --model seq2seq-attention --save runs/translation_dates
-    python bench/readme_figures.py --translation runs/translation_dates \
-        --sentence "Sunday, July 4, 1976" --forecasting runs/forecasting_lstm
+    python bench/readme_figures.py --translation runs/translation_dates \\
+        --sentence "Sunday, July 4, 1976" --forecasting runs/forecasting_lstm \\
+        --tagging runs/tagging
 """
 
 import argparse
@@ -180,16 +182,20 @@ def tagging_figure(run, sentence=None):
 
     reference = None
     if sentence is None:
-        test = head(run.test_split(), 200)
+        test = head(run.test_split(), 1000)
         pairs = list(zip(test.tokens, test.tags, strict=True))
-        # Not a headline in capitals: a sentence of 5 to 12 words.
+        # Prose, not a headline or a table of results: 5 to 16 words, a
+        # third of them lower-case words.
         fitting = [
             (w, t)
             for w, t in pairs
-            if 5 <= len(w) <= 12 and any(word.islower() for word in w)
+            if 5 <= len(w) <= 16
+            and 3 * sum(x.isalpha() and x.islower() for x in w) >= len(w)
         ]
         with_entities = [(w, t) for w, t in fitting if any(x != "O" for x in t)]
-        words, reference = (with_entities or fitting or pairs)[0]
+        # The first of those with the most kinds of entity (PER, LOC, ...).
+        kinds = lambda pair: len({tag[2:] for tag in pair[1] if tag != "O"})  # noqa: E731
+        words, reference = max(with_entities or fitting or pairs, key=kinds)
         if not set(reference) <= set(run.pipeline.tag_names):
             reference = None  # another tag set than the model's
         words = list(words)
