@@ -177,6 +177,11 @@ def forecasting_figure(run):
     return fig
 
 
+def entity_kinds(pair):
+    """How many kinds of entity a `(words, tags)` sentence names."""
+    return len({tag[2:] for tag in pair[1] if tag != "O"})
+
+
 def tagging_figure(run, sentence=None):
     from seqkeras.datasets.streams import head
 
@@ -194,8 +199,7 @@ def tagging_figure(run, sentence=None):
         ]
         with_entities = [(w, t) for w, t in fitting if any(x != "O" for x in t)]
         # The first of those with the most kinds of entity (PER, LOC, ...).
-        kinds = lambda pair: len({tag[2:] for tag in pair[1] if tag != "O"})  # noqa: E731
-        words, reference = max(with_entities or fitting or pairs, key=kinds)
+        words, reference = max(with_entities or fitting or pairs, key=entity_kinds)
         if not set(reference) <= set(run.pipeline.tag_names):
             reference = None  # another tag set than the model's
         words = list(words)

@@ -26,7 +26,6 @@ in reading order for text streams and time series.
 import argparse
 import dataclasses
 import json
-import os
 import pathlib
 import shutil
 import sys
@@ -43,13 +42,20 @@ from seqkeras.cli.devices import (
     first_line,
     lost_peer,
 )
+from seqkeras.cli.files import (  # noqa: F401  (part of this module's API)
+    columns,
+    file_arguments,
+    is_file_name,
+    split_fractions,
+    user_error,
+)
 from seqkeras.cli.options import (  # noqa: F401  (part of this module's API)
     EMBEDDING_OPTIONS,
     MODEL_OPTIONS,
     add_model_arguments,
     positive_int,
 )
-from seqkeras.errors import DistributedError, InvalidArgumentError
+from seqkeras.errors import DistributedError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -81,11 +87,6 @@ def keras_backend():
     import keras
 
     return keras.backend.backend()
-
-
-def user_error(message):
-    """An error that the command line prints as one line (exit status 1)."""
-    return InvalidArgumentError(message)
 
 
 @dataclasses.dataclass
@@ -590,9 +591,8 @@ class TaskCommand:
             figures = {"training_curves.png": curves, **figures}
         for name, figure in figures.items():
             save_figure(figure, out / name)
-        written = ["model.keras", "saved_model/", "metrics.json", "history.json"]
-        if not args.export:
-            written.remove("saved_model/")
+        saved_model = ["saved_model/"] if args.export else []
+        written = ["model.keras", *saved_model, "metrics.json", "history.json"]
         print(f"wrote {out}/: {', '.join([*written, *figures, 'logs/'])}")
 
     # === evaluate ===
@@ -619,51 +619,6 @@ def coverage(pipeline):
     return {} if report is None else {"embedding_coverage": report}
 
 
-def is_file_name(name):
-    """True when `--dataset` names a file rather than a catalogue entry
-    (catalogue names hold no dot and no path separator)."""
-    path = pathlib.Path(name)
-    return bool(path.suffix) or path.exists() or os.sep in str(name)
-
-
-def split_fractions(text):
-    """`--split 0.8,0.1` -> (0.8, 0.1), checked."""
-    from seqkeras.datasets.splits import check_fractions
-
-    try:
-        train, validation = (float(x) for x in text.split(","))
-    except ValueError:
-        raise user_error(
-            f"--split expects two fractions such as 0.8,0.1 (train, validation), "
-            f"got {text!r}"
-        ) from None
-    try:
-        check_fractions(train, validation)
-    except InvalidArgumentError as e:
-        raise user_error(f"--split {text}: {e}") from None
-    return train, validation
-
-
-def file_arguments(args):
-    """The files and split of a run on the user's files, paths made absolute
-    (and kept so in `args`, so that `metrics.json` can find them again)."""
-    for name in ("dataset", "validation", "test"):
-        value = getattr(args, name)
-        if value is not None:
-            path = pathlib.Path(value).expanduser()
-            if not path.exists():
-                flag = "--" + name
-                raise user_error(f"{flag} {value}: no such file.")
-            setattr(args, name, str(path.resolve()))
-    return {
-        "train": args.dataset,
-        "validation": args.validation,
-        "test": args.test,
-        "split": split_fractions(args.split),
-        "seed": args.seed,
-    }
-
-
 def data_arguments(args):
     """The arguments of a `train` run worth keeping in `metrics.json`."""
     kept = {}
@@ -672,11 +627,6 @@ def data_arguments(args):
             continue
         kept[name] = str(value) if isinstance(value, pathlib.Path) else value
     return kept
-
-
-def columns(text):
-    """A comma-separated list of column names, or None."""
-    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
 
 
 def write_json(path, value):

@@ -1,6 +1,7 @@
 """`seqkeras train forecasting` (or `forecast`): the next steps of a series."""
 
-from seqkeras.cli.command import Report, columns, positive_int
+from seqkeras.cli.command import Report, positive_int
+from seqkeras.cli.files import columns
 from seqkeras.cli.series import SeriesCommand
 
 

@@ -76,7 +76,7 @@ class MusicCommand(GenerativeCommand):
 
     def load_data(self, args):
         from seqkeras import datasets
-        from seqkeras.cli.command import is_file_name
+        from seqkeras.cli.files import is_file_name
 
         if is_file_name(args.dataset):
             if args.limit is not None:
