@@ -69,18 +69,33 @@ def trained_sentiment(sample_data):
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory):
     """`quick_run(task)`: the folder of a `seqkeras train TASK --quick` run
-    with the task's smoke arguments, trained once per test session."""
+    with the task's smoke arguments, trained once per test session: the
+    worker processes of one `pytest -n N` share it (the first to ask trains
+    it while the others wait), so tests only read it."""
+    import fcntl
+
     from seqkeras import cli
 
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # .../pytest-K/popen-gwI
+        base = base.parent
+    shared = base / "quick-runs"
+    shared.mkdir(exist_ok=True)
     runs = {}
 
     def run(task):
         if task not in runs:
             command = cli.command_for(task)
-            out = tmp_path_factory.mktemp(command.task) / "run"
-            argv = ["train", command.task, "--quick", "--out", str(out)]
-            assert cli.main([*argv, *command.smoke_arguments]) == 0
-            runs[task] = out
+            folder = shared / command.task
+            with open(shared / f"{command.task}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+                if not (folder / "done").exists():
+                    folder.mkdir(exist_ok=True)
+                    argv = ["train", command.task, "--quick", "--overwrite"]
+                    argv += ["--out", str(folder / "run"), *command.smoke_arguments]
+                    assert cli.main(argv) == 0
+                    (folder / "done").touch()
+            runs[task] = folder / "run"
         return runs[task]
 
     return run

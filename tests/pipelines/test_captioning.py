@@ -5,7 +5,7 @@ import tensorflow as tf
 from seqkeras.datasets import CaptionedImages, load
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.pipelines import CaptioningPipeline, load_pipeline
-from tests.helpers import serve_in_fresh_process
+from tests.helpers import serve_many_in_fresh_process
 
 SMALL = {"units": 24, "embedding_dim": 12, "encoder_filters": (8, 16)}
 
@@ -103,15 +103,14 @@ def test_save_load_and_export_in_a_fresh_process(trained, data, tmp_path):
         path = tmp_path / f"{i}.png"
         path.write_bytes(png(image))
         paths.append(str(path))
-    outputs, modules = serve_in_fresh_process(
-        tmp_path / "saved", paths, tmp_path, signature="caption"
+    job = {"model": str(tmp_path / "saved"), "inputs": paths, "arguments": {}}
+    (outputs, beam), modules = serve_many_in_fresh_process(
+        [{**job, "signature": "caption"}, {**job, "signature": "caption_beam"}],
+        tmp_path,
     )
     assert "seqkeras" not in modules and "tensorflow_text" in modules
     assert [c.decode() for c in outputs["caption"]] == expected
     assert outputs["attention"].shape[:1] == (3,)
-    beam, _ = serve_in_fresh_process(
-        tmp_path / "saved", paths, tmp_path, signature="caption_beam"
-    )
     assert [c.decode() for c in beam["caption"]] == trained.caption(
         images, method="beam"
     )

@@ -9,7 +9,7 @@ from seqkeras.datasets.language import LanguageModelData, TextStream
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.pipelines import load_pipeline
 from seqkeras.pipelines.language import LanguageModelPipeline
-from tests.helpers import serve_in_fresh_process
+from tests.helpers import serve_many_in_fresh_process
 
 FRUITS = ["apple", "pear", "plum"]
 
@@ -135,20 +135,23 @@ def test_export_generates_and_scores_the_same_in_a_fresh_process(trained, tmp_pa
     pipeline, _ = trained
     path = pipeline.export(tmp_path / "saved_model")
     prompts = ["the apple and", "the", ""]
-    greedy, modules = serve_in_fresh_process(
-        path, prompts, tmp_path, "generate", max_length=8, temperature=0.0, seed=0
+    sentences = ["the pear and the plum salad is good", "good is salad"]
+    job = {"model": str(path), "signature": "generate", "inputs": prompts}
+    arguments = {"max_length": 8, "seed": 0}
+    (greedy, sampled, scores), modules = serve_many_in_fresh_process(
+        [
+            {**job, "arguments": {**arguments, "temperature": 0.0}},
+            {**job, "arguments": {**arguments, "temperature": 1.3, "seed": 7}},
+            {**job, "signature": "score", "inputs": sentences, "arguments": {}},
+        ],
+        tmp_path,
     )
     assert "seqkeras" not in modules and "tensorflow_text" in modules
     texts = [t.decode("utf-8") for t in greedy["text"]]
     assert texts == pipeline.generate(prompts, method="greedy", max_length=8)
-    sampled, _ = serve_in_fresh_process(
-        path, prompts, tmp_path, "generate", max_length=8, temperature=1.3, seed=7
-    )
     texts = [t.decode("utf-8") for t in sampled["text"]]
     expected = pipeline.generate(prompts, max_length=8, temperature=1.3, seed=7)
     assert texts == expected
-    sentences = ["the pear and the plum salad is good", "good is salad"]
-    scores, _ = serve_in_fresh_process(path, sentences, tmp_path, "score")
     mine = pipeline.score(sentences)
     np.testing.assert_array_equal(scores["log_probability"], mine["log_probability"])
     np.testing.assert_array_equal(scores["tokens"], mine["tokens"])

@@ -7,7 +7,7 @@ from seqkeras.datasets import load
 from seqkeras.datasets.translation import SentencePairs
 from seqkeras.errors import InvalidArgumentError, InvalidInputError
 from seqkeras.pipelines import TranslationPipeline, load_pipeline
-from tests.helpers import serve_in_fresh_process
+from tests.helpers import serve_many_in_fresh_process
 
 # Eight words and their "translations": the target is the source reversed,
 # each word mapped to its partner, so the model needs the whole source.
@@ -113,15 +113,14 @@ def test_save_load_export_and_fresh_process(trained, tmp_path):
     loaded = load_pipeline(tmp_path / "run")
     assert loaded.translate(texts) == trained.translate(texts)
     trained.export(tmp_path / "saved")
-    greedy, modules = serve_in_fresh_process(
-        tmp_path / "saved", texts, tmp_path, signature="translate"
+    job = {"model": str(tmp_path / "saved"), "inputs": texts, "arguments": {}}
+    (greedy, beam), modules = serve_many_in_fresh_process(
+        [{**job, "signature": "translate"}, {**job, "signature": "translate_beam"}],
+        tmp_path,
     )
     assert "seqkeras" not in modules and "tensorflow_text" in modules
     assert [t.decode() for t in greedy["translation"]] == trained.translate(texts)
     assert greedy["attention"].shape[0] == 3
-    beam, _ = serve_in_fresh_process(
-        tmp_path / "saved", texts, tmp_path, signature="translate_beam"
-    )
     assert [t.decode() for t in beam["translation"]] == trained.translate(
         texts, method="beam", beam_width=3
     )
