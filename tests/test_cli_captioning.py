@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from seqkeras import cli, datasets
+from seqkeras.pipelines import load_pipeline
 from tests.helpers import SERVING_SCRIPT
 
 
@@ -40,6 +41,10 @@ def test_shapes_run_writes_bleu_exact_match_unseen_and_plots(shapes_run):
         assert set(metrics[split]["attributes"]) >= {"colour", "shape", "relation"}
     assert metrics["test_beam"]["method"] == "beam"
     assert metrics["config"]["image_size"] == [32, 32]
+    # --encoder-filters 8 16: two convolution blocks of 8 and 16 channels
+    assert metrics["config"]["encoder_filters"] == [8, 16]
+    encoder = load_pipeline(shapes_run).model.image_encoder
+    assert encoder.output_shape == (None, 8, 8, 16)
 
 
 def test_predict_and_serve_a_captioning_run(shapes_run, image_files, capsys):

@@ -21,7 +21,7 @@ class CaptioningCommand(GenerativeCommand):
     files = ("preprocessing.json", "test_captions.png", "attention.png")
     unit = "captions"
     smoke_arguments = ("--units", "16", "--embedding-dim", "8", "--beam-width", "2")
-    smoke_arguments += ("--image-size", "32", "32")
+    smoke_arguments += ("--image-size", "32", "32", "--encoder-filters", "8", "16")
 
     def add_arguments(self, parser):
         files = parser.add_argument_group("your own files (--dataset CAPTIONS)")
@@ -44,6 +44,15 @@ class CaptioningCommand(GenerativeCommand):
             default=None,
             metavar=("HEIGHT", "WIDTH"),
             help="the size images are resized to (default 64 64; 224 224 for flickr8k)",
+        )
+        group.add_argument(
+            "--encoder-filters",
+            type=positive_int,
+            nargs="+",
+            default=None,
+            metavar="FILTERS",
+            help="the channels of the image encoder's convolution blocks, one "
+            "number per block (default 32 64 128)",
         )
 
     def load_files(self, args, **files):
