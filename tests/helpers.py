@@ -83,7 +83,9 @@ def weight_gradients(model, inputs, objective, variables=None):
             with keras.StatelessScope(state_mapping=mapping):
                 return value()
 
-        gradients = jax.grad(stateless)([v.value for v in variables])
+        # Compiled whole: op by op, JAX dispatches (and compiles) every
+        # small operation of a loop on its own, several times slower.
+        gradients = jax.jit(jax.grad(stateless))([v.value for v in variables])
         return [np.asarray(g) for g in gradients]
     import tensorflow as tf
 
