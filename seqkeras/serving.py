@@ -28,6 +28,7 @@ errors show as usual (`TF_CPP_MIN_LOG_LEVEL` is 2 unless you set it).
 
 import contextlib
 import fractions
+import importlib.util
 import json
 import os
 import re
@@ -78,6 +79,8 @@ def load(path):
         try:
             import tensorflow_text  # noqa: F401  (registers the ops the export uses)
         except ImportError:
+            if importlib.util.find_spec("tensorflow_text") is not None:
+                raise  # installed, but it failed to import: its own error says why
             raise ImportError(
                 "A seqkeras SavedModel tokenises inside its graph with "
                 "tensorflow-text ops: install the tensorflow-text release of your "

@@ -4,6 +4,7 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -145,12 +146,15 @@ def serve_many_in_fresh_process(jobs, tmp_path):
         print(json.dumps(sorted(m for m in sys.modules if sys.modules[m] is not None)))
         """
     )
+    # Without JAX, Keras (which tensorflow-text imports) runs on TensorFlow.
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     result = subprocess.run(
         [sys.executable, "-P", "-c", code, json.dumps(list(jobs))],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=300,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     modules = json.loads(result.stdout.strip().splitlines()[-1])

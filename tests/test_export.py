@@ -50,6 +50,7 @@ def test_serving_script_imports_only_tensorflow():
     assert imported <= {
         "contextlib",
         "fractions",  # the standard library: MIDI files of notes
+        "importlib",  # is tensorflow-text installed?
         "json",
         "os",
         "re",
@@ -74,7 +75,8 @@ def test_signature_takes_a_batch_of_strings_only(exported):
 
 def test_serving_says_how_to_get_the_text_ops(exported, monkeypatch):
     """Without tensorflow-text the graph's ops are missing: the client names
-    the package to install, and TensorFlow's own failure is explained."""
+    the package to install (and passes on the error of one that is installed
+    but fails to import), and TensorFlow's own failure is explained."""
     import importlib.util
     import sys
 
@@ -86,6 +88,22 @@ def test_serving_says_how_to_get_the_text_ops(exported, monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_text", None)  # not installed
     with pytest.raises(ImportError, match="install the tensorflow-text release"):
         serving.load(exported)
+    # Installed but failing to import (say Keras, which it imports, cannot
+    # start its backend): its own error, not the advice to install it.
+    import builtins
+
+    real_import = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "tensorflow_text":
+            raise ImportError("Keras cannot be imported. Check that it is installed.")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "tensorflow_text")
+    monkeypatch.setattr(builtins, "__import__", broken)
+    with pytest.raises(ImportError, match="Keras cannot be imported"):
+        serving.load(exported)
+    monkeypatch.setattr(builtins, "__import__", real_import)
     monkeypatch.setitem(sys.modules, "tensorflow_text", tensorflow_text)
     missing = RuntimeError("Op type not registered 'CaseFoldUTF8' in binary running")
 
