@@ -26,7 +26,8 @@ from common import record
 
 
 def one_object(split, parse_caption):
-    """The pictures of `split` with one object: pixels, shapes, colours."""
+    """The pictures of `split` with one object: pixels, shapes, colours and
+    reference captions."""
     keep, shapes, colours = [], [], []
     for i, captions in enumerate(split.captions):
         objects = parse_caption(captions[0])["objects"]
@@ -34,7 +35,14 @@ def one_object(split, parse_caption):
             keep.append(i)
             colours.append(objects[0][1])
             shapes.append(objects[0][2])
-    return split.images[keep], np.array(shapes), np.array(colours)
+    references = [split.captions[i] for i in keep]
+    return split.images[keep], np.array(shapes), np.array(colours), references
+
+
+def held_out_pairs(colours, shapes):
+    """`((colour, shape), mask)` for each colour-shape pair present."""
+    for colour, shape in sorted(set(zip(colours, shapes, strict=True))):
+        yield (colour, shape), (colours == colour) & (shapes == shape)
 
 
 def encoder_features(pipeline, images, batch_size=100):
@@ -72,29 +80,30 @@ def probe(pipeline, sets):
                 right = predicted == sets[name][column]
                 result[f"probe_{pool}_{target}_{name}"] = float(right.mean())
                 if name == "unseen" and target == "shape":
-                    _, shapes, colours = sets[name]
-                    for colour, shape in sorted(set(zip(colours, shapes, strict=True))):
-                        chosen = (colours == colour) & (shapes == shape)
+                    _, shapes, colours, _ = sets[name]
+                    for (colour, shape), chosen in held_out_pairs(colours, shapes):
                         result[f"probe_{pool}_{colour}_{shape}"] = float(
                             right[chosen].mean()
                         )
     return result
 
 
-def captioner_shapes(pipeline, sets, parse_caption):
-    """How often the greedy caption names the one object's shape."""
+def captioner_shapes(pipeline, sets):
+    """How often the greedy caption names the one object's shape
+    (`seqkeras.metrics.attribute_accuracy`)."""
+    from seqkeras.metrics import attribute_accuracy
+
     result = {}
     for name in ("test", "unseen"):
-        images, shapes, colours = sets[name]
-        written = [parse_caption(c)["objects"] for c in pipeline.predict(images)]
-        right = np.array(
-            [len(w) == 1 and w[0][2] == s for w, s in zip(written, shapes, strict=True)]
-        )
-        result[f"captioner_shape_{name}"] = float(right.mean())
+        images, shapes, colours, references = sets[name]
+        written = np.array(pipeline.predict(images), dtype=object)
+        accuracy = attribute_accuracy(written, references)["shape"]
+        result[f"captioner_shape_{name}"] = float(accuracy)
         if name == "unseen":
-            for colour, shape in sorted(set(zip(colours, shapes, strict=True))):
-                chosen = (colours == colour) & (shapes == shape)
-                result[f"captioner_{colour}_{shape}"] = float(right[chosen].mean())
+            for (colour, shape), chosen in held_out_pairs(colours, shapes):
+                chosen_references = [references[i] for i in np.flatnonzero(chosen)]
+                right = attribute_accuracy(written[chosen], chosen_references)
+                result[f"captioner_{colour}_{shape}"] = float(right["shape"])
                 result[f"count_{colour}_{shape}"] = int(chosen.sum())
     return result
 
@@ -140,7 +149,7 @@ def main():
         pipeline = load_pipeline(folder)
         runs[str(folder)] = {
             **probe(pipeline, sets),
-            **captioner_shapes(pipeline, sets, parse_caption),
+            **captioner_shapes(pipeline, sets),
         }
         print(folder, runs[str(folder)], flush=True)
     record(
